@@ -1,0 +1,44 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Host} from '../host/host.js'
+import {EXIT, UserError} from './errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/** Global flags, --json, and the one-line error contract shared by every command. */
+export abstract class BaseCommand extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    root: Flags.string({
+      helpGroup: 'GLOBAL',
+      summary: 'Directory that stands for the target machine (facts read and files written under it).',
+      description: 'Commands that change the system run inside it with chroot, with /proc, /sys and /dev mounted for the run.',
+      default: '/',
+    }),
+    verbose: Flags.boolean({char: 'v', helpGroup: 'GLOBAL', summary: 'Show each command as it runs.'}),
+  }
+
+  /** The target machine; a --root that is missing or not a directory is a usage error. */
+  protected hostAt(root: string): Host {
+    const host = new Host(root)
+    if (!host.isDirectory('/')) {
+      throw new UserError(`--root ${root} is not a directory`, 'give the directory that holds the target root file system', EXIT.usage)
+    }
+    return host
+  }
+
+  protected async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    const known = error instanceof UserError
+    const exitCode = known ? error.exitCode : (error.oclif?.exit ?? error.exitCode ?? EXIT.failure)
+    // oclif reports flag errors over several lines ("See more help with --help"): keep the first.
+    const message = (error.message || String(error)).split('\n')[0].replace(/^Error: /, '')
+    const hint = known ? error.hint : exitCode === EXIT.usage ? `see 'xensetup ${this.id} --help'` : undefined
+    process.exitCode = exitCode
+    if (this.jsonEnabled()) {
+      this.logJson({error: {message, hint: hint ?? null, exitCode}})
+      return
+    }
+    if (!known && exitCode !== EXIT.usage && process.env.XENSETUP_DEBUG) process.stderr.write(`${error.stack}\n`)
+    process.stderr.write(`xensetup: ${message}${hint ? ` (hint: ${hint})` : ''}\n`)
+  }
+}

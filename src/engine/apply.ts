@@ -1,0 +1,41 @@
+import {ALREADY_CONFIGURED, describeChange, type Engine} from './engine.js'
+import type {Step, StepReport} from './step.js'
+import {StepFailure} from './step.js'
+
+export type RendererKind = 'default' | 'simple' | 'silent'
+
+/**
+ * Runs the steps in order as listr2 tasks; the first failure stops the run (later steps build on
+ * earlier ones) and is reported, not thrown, so the result can still be rendered and journaled.
+ */
+export async function applySteps<C>(engine: Engine<C>, steps: Step<C>[], renderer: RendererKind): Promise<StepReport[]> {
+  const {Listr} = await import('listr2')
+  const reports = new Map<string, StepReport>()
+  const tasks = new Listr(
+    steps.map((step) => ({
+      title: step.title,
+      task: async (_: unknown, task: {output: string; skip: (message: string) => void}) => {
+        try {
+          const report = await engine.applyStep(step, (change) => (task.output = describeChange(change)))
+          reports.set(step.id, report)
+          if (report.status === 'skipped') task.skip(`${step.title}: ${report.reason}`)
+          if (report.status === 'unchanged') task.skip(`${step.title}: ${ALREADY_CONFIGURED}`)
+        } catch (error) {
+          reports.set(step.id, failedReport(step, error))
+          throw error
+        }
+      },
+    })),
+    {renderer, fallbackRenderer: 'simple', exitOnError: true, registerSignalListeners: false, collectErrors: false},
+  )
+  await tasks.run().catch(() => {
+    // The failure is in its step's report; listr2 has already shown it.
+  })
+  return steps.map((step) => reports.get(step.id) ?? {id: step.id, title: step.title, status: 'pending', reason: 'not run', changes: []})
+}
+
+function failedReport<C>(step: Step<C>, error: unknown): StepReport {
+  const message = error instanceof Error ? error.message : String(error)
+  const detail = error instanceof StepFailure && error.detail ? `\n${error.detail}` : ''
+  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail}
+}

@@ -1,0 +1,34 @@
+import type {Change, StepStatus} from './change.js'
+
+/** What a step still needs to do: nothing to do is `{changes: []}`; not applicable here is a skip. */
+export type StepPlan = {skip: string} | {changes: Change[]}
+
+/**
+ * One init step. It states its desired state by computing, from the host as it is now, the changes
+ * still needed; it never changes anything itself. Plans read state from files wherever that is exact, so a
+ * converged host is confirmed without spawning anything.
+ */
+export interface Step<C> {
+  id: string
+  title: string
+  plan(context: C): StepPlan | Promise<StepPlan>
+}
+
+export interface StepReport {
+  id: string
+  title: string
+  status: StepStatus | 'pending'
+  reason?: string
+  changes: Change[]
+  error?: string
+}
+
+/** A step that cannot reach its state, with what the admin should know (e.g. apt's last lines). */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * What xensetup knows about a machine, gathered from files only (no processes), so `doctor` starts fast
+ * and a directory tree can stand in for a machine in tests. Field names are relied on by checks and
+ * automation; add fields, don't rename them.
+ */
+export interface Facts {
+  distro: DistroFacts
+  cpu: CpuFacts
+  memory: MemoryFacts
+  boot: BootFacts
+  kernel: KernelFacts
+  init: InitSystem
+  network: NetworkFacts
+  block: BlockFacts
+  xen: XenFacts
+  packages: PackageFacts
+  /** Paths that exist but could not be read (permissions): facts derived from them are incomplete. */
+  unreadable: string[]
+}
+
+export type DistroFamily = 'debian' | 'fedora' | 'suse' | 'arch' | 'alpine' | 'gentoo' | 'rhel' | 'unknown'
+
+export interface DistroFacts {
+  id: string
+  versionId: string | null
+  name: string
+  prettyName: string
+  codename: string | null
+  /** Space-separated ID_LIKE, split. */
+  idLike: string[]
+  family: DistroFamily
+  /** Whether `xensetup init` can set Xen up here, per distros/support.json. */
+  supported: boolean
+  supportNote: string
+}
+
+export type CpuVendor = 'intel' | 'amd' | 'other'
+
+export interface CpuFacts {
+  vendor: CpuVendor
+  model: string | null
+  virtualization: 'vmx' | 'svm' | null
+  slat: 'ept' | 'npt' | null
+  /** The `lm` flag: x86-64 capable. Xen on x86 is 64-bit only. */
+  longMode: boolean
+  iommu: 'vt-d' | 'amd-vi' | null
+  /** This OS is a guest of another hypervisor. False in a Xen dom0 even though cpuinfo has `hypervisor`. */
+  underHypervisor: boolean
+  /** Who runs the hypervisor under this kernel ("xen" in a dom0 too), when one is visible. */
+  hypervisorVendor: string | null
+  /** Distinct (physical id, core id) pairs; falls back to threads when cpuinfo has no topology. */
+  cores: number
+  /** `processor` entries in /proc/cpuinfo. */
+  threads: number
+  /** True in a dom0: cpuinfo then lists dom0's vCPUs and filtered flags, not the host's. */
+  isDom0View: boolean
+  /** True/false only when the kernel log says so or the flag is present; null when unknown. */
+  vtDisabledByFirmware: boolean | null
+}
+
+export interface MemoryFacts {
+  /** MemTotal from /proc/meminfo, MiB. In a dom0 this is dom0's allocation. */
+  totalMiB: number
+  /** In a dom0 /proc/meminfo shows dom0's memory; the host's total then needs `xl info`. */
+  isDom0View: boolean
+  /** Host RAM in MiB, or null when only the dom0 view is visible. */
+  hostTotalMiB: number | null
+  recommendedDom0MiB: number | null
+  /** Value for Xen's dom0_mem=, e.g. "2048M,max:2048M". */
+  recommendedDom0Mem: string | null
+  /** Value for Xen's dom0_max_vcpus=, e.g. "1-4". */
+  recommendedDom0MaxVcpus: string | null
+}
+
+export interface BootEntry {
+  title: string
+  id: string | null
+  /** GRUB's index path to the entry ("1>0"), usable as a GRUB_DEFAULT / grub-reboot selector. */
+  indexPath: string
+  /** Titles of the enclosing submenus, outermost first. */
+  submenus: string[]
+  isXen: boolean
+  /** Hypervisor arguments from the multiboot line, GRUB's `placeholder` and `${xen_rm_opts}` removed. */
+  xenArgs?: string
+  /** The value of dom0_mem= on the multiboot line, when set. */
+  dom0Mem?: string
+  kernelArgs?: string
+}
+
+export interface BootSelection {
+  /** The selector GRUB evaluates (saved_entry already substituted when the default is `${saved_entry}`). */
+  raw: string
+  source: 'grub.cfg' | 'grubenv'
+  /** Whether the selector names an existing entry. GRUB falls back to the first entry when it does not. */
+  matched: boolean
+  resolvedTitle?: string
+  resolvedId?: string
+}
+
+export interface BootFacts {
+  firmware: 'bios' | 'uefi'
+  secureBoot: boolean | null
+  bootloader: 'grub' | 'grub2' | 'systemd-boot' | 'extlinux' | 'unknown'
+  grubCfgPath: string | null
+  grubEnvPath: string | null
+  entries: BootEntry[]
+  defaultEntry: BootSelection | null
+  /** A one-time selection (grub-reboot) that overrides the default on the next boot only. */
+  nextEntry: BootSelection | null
+  xenEntryIsDefault: boolean | null
+  /** /etc/default/grub then /etc/default/grub.d/*.cfg, later files overriding earlier ones. */
+  grubDefaults: Record<string, string>
+}
+
+export interface KernelFacts {
+  /** Running kernel release (/proc/sys/kernel/osrelease). */
+  release: string | null
+  /** Command line of the running (dom0) kernel; Xen's own command line is separate. */
+  cmdline: string | null
+  /** /boot/config-<release>, when present. */
+  configPath: string | null
+  /** CONFIG_XEN_DOM0=y: GRUB's 20_linux_xen only offers kernels that have it. Null without a config file. */
+  dom0Capable: boolean | null
+}
+
+export type InitSystem = 'systemd' | 'openrc' | 'sysv' | 'unknown'
+
+export type NetworkStack =
+  | 'ifupdown'
+  | 'netplan'
+  | 'networkd'
+  | 'networkmanager'
+  | 'wicked'
+  | 'netifrc'
+  | 'ifupdown-ng'
+  | 'unknown'
+
+export interface NetworkInterface {
+  name: string
+  mac: string | null
+  isBridge: boolean
+  /** Bridge ports (brif/), empty for non-bridges. */
+  ports: string[]
+  /** The bridge this interface is a port of. */
+  master: string | null
+  wireless: boolean
+  /** Not backed by hardware (/sys/devices/virtual): bridges, vifs, tunnels. */
+  virtual: boolean
+  operstate: string | null
+}
+
+export interface NetworkFacts {
+  stack: NetworkStack
+  /** Interface of the default route (IPv4, else IPv6). */
+  uplink: string | null
+  /** All interfaces except loopback. */
+  interfaces: NetworkInterface[]
+  bridges: string[]
+}
+
+export interface BlockDevice {
+  path: string
+  name: string
+  sizeBytes: number
+  type: 'disk' | 'part' | 'loop'
+  /** Parent disk of a partition. */
+  parent: string | null
+  mounted: boolean
+  mountpoints: string[]
+  swap: boolean
+  /** Devices stacked on this one (device-mapper, md), as /dev paths. */
+  holders: string[]
+  isRootDisk: boolean
+  isBootDisk: boolean
+  partitions: string[]
+  removable: boolean
+  readOnly: boolean
+  /**
+   * Nothing visible from sysfs/procfs uses it: no partitions, mounts, swap or holders on it or its
+   * partitions, not the root/boot disk, writable, not removable. Filesystem/RAID/LVM signatures are not
+   * probed here (that needs wipefs/blkid, a process): the LVM step must still check before pvcreate.
+   */
+  looksUnused: boolean
+}
+
+export interface BlockFacts {
+  devices: BlockDevice[]
+}
+
+export interface GuestConfig {
+  path: string
+  name: string | null
+  type: 'pv' | 'pvh' | 'hvm' | null
+  /** Bridges the guest's vifs attach to: `bridge=` or the xl.conf/libxl default. */
+  bridges: string[]
+  vnc: {enabled: boolean; listen: string | null; hasPassword: boolean}
+}
+
+export interface XenFacts {
+  /** Hypervisor image in /boot or a Xen package installed. */
+  installed: boolean
+  /** An `xl` binary exists. */
+  toolsInstalled: boolean
+  /** Installed package version, else the version in a /boot/xen-*.gz name. */
+  version: string | null
+  /** Hypervisor images in /boot (xen-*.gz, xen-*.efi); several versions mean skew risk. */
+  images: string[]
+  /** Version of the running hypervisor (/sys/hypervisor/version). */
+  runningVersion: string | null
+  /** This kernel runs on Xen (/sys/hypervisor/type is "xen"), as dom0 or domU. */
+  running: boolean
+  dom0: boolean
+  /** PV, PVH or HVM (/sys/hypervisor/guest_type). */
+  guestType: string | null
+  /** /sys/hypervisor/properties/capabilities, e.g. xen-3.0-x86_64 hvm-3.0-x86_64. */
+  capabilities: string[]
+  xenfsMounted: boolean
+  /** Xen-related services found on this init system: present = installed, value = enabled at boot. */
+  services: Record<string, boolean>
+  xenbr0: {present: boolean; ports: string[]}
+  /** vif.default.bridge from xl.conf; libxl's default is xenbr0. */
+  defaultBridge: string
+  /** xl.conf autoballoon; null when not set, which xl treats as "auto". */
+  autoballoon: 'on' | 'off' | 'auto' | null
+  /** Xen's command line when a file has it (SUSE saves `xl dmesg` to /var/log/xen/xen-boot.log). */
+  commandLine: string | null
+  obsoleteXendRules: boolean
+  guestConfigs: GuestConfig[]
+}
+
+export type PackageManager = 'dpkg' | 'rpm' | 'apk' | 'pacman' | 'portage' | 'unknown'
+
+export interface PackageFacts {
+  manager: PackageManager
+  /** False when the database is not readable as text (rpm): `installed` is then empty, not "nothing". */
+  inventoryAvailable: boolean
+  installed: Record<string, string>
+}

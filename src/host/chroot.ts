@@ -1,0 +1,79 @@
+import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import type {Host} from './host.js'
+import type {CommandRunner, RunOptions, RunResult} from './runner.js'
+
+/** What a chroot needs from the running kernel for apt, update-grub, LVM and udev-aware tools to work. */
+const MOUNTS: ReadonlyArray<{target: string; argv: (real: string) => string[]}> = [
+  {target: '/proc', argv: (real) => ['mount', '-t', 'proc', 'proc', real]},
+  {target: '/sys', argv: (real) => ['mount', '--rbind', '/sys', real]},
+  {target: '/dev', argv: (real) => ['mount', '--rbind', '/dev', real]},
+  {target: '/run/udev', argv: (real) => ['mount', '--bind', '/run/udev', real]},
+]
+
+/** Keeps maintainer scripts from starting daemons inside the chroot (they start on the target's boot). */
+const POLICY_RC_D = '/usr/sbin/policy-rc.d'
+
+/**
+ * Runs commands inside --root with chroot. The kernel file systems are mounted on first use and always
+ * unmounted by close(), which the engine calls in a finally and on SIGINT/SIGTERM.
+ */
+export class ChrootRunner implements CommandRunner {
+  private mounted: string[] | undefined
+  private policyAdded = false
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    void this.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  }
+
+  constructor(
+    private readonly host: Host,
+    private readonly outer: CommandRunner,
+  ) {}
+
+  async run(argv: string[], options?: RunOptions): Promise<RunResult> {
+    await this.open()
+    const result = await this.outer.run(['chroot', this.host.root, ...argv], options)
+    return {...result, argv}
+  }
+
+  private async open(): Promise<void> {
+    if (this.mounted) return
+    this.mounted = []
+    process.once('SIGINT', this.onSignal)
+    process.once('SIGTERM', this.onSignal)
+    const already = mountPoints()
+    for (const mount of MOUNTS) {
+      const real = this.host.real(mount.target)
+      if (already.has(real) || !this.host.isDirectory(mount.target) || !isDirectoryOnHost(mount.target)) continue
+      const result = await this.outer.run(mount.argv(real))
+      if (result.failed) throw new Error(`cannot mount ${mount.target} in ${this.host.root}: ${result.stderr.trim()}`)
+      this.mounted.push(real)
+    }
+    if (!this.host.exists(POLICY_RC_D) && this.host.isDirectory(path.dirname(POLICY_RC_D))) {
+      writeFileSync(this.host.real(POLICY_RC_D), '#!/bin/sh\n# written by xensetup for the length of one run\nexit 101\n', {mode: 0o755})
+      this.policyAdded = true
+    }
+  }
+
+  async close(): Promise<void> {
+    process.removeListener('SIGINT', this.onSignal)
+    process.removeListener('SIGTERM', this.onSignal)
+    if (this.policyAdded) rmSync(this.host.real(POLICY_RC_D), {force: true})
+    this.policyAdded = false
+    for (const real of (this.mounted ?? []).reverse()) {
+      const result = await this.outer.run(['umount', '-R', real])
+      // A process still holding a file open (gpg-agent, dirmngr) would block a plain umount.
+      if (result.failed) await this.outer.run(['umount', '-R', '-l', real])
+    }
+    this.mounted = undefined
+  }
+}
+
+function mountPoints(): Set<string> {
+  const text = readFileSync('/proc/mounts', 'utf8')
+  return new Set(text.split('\n').map((line) => line.split(' ')[1]?.replaceAll('\\040', ' ')).filter(Boolean))
+}
+
+function isDirectoryOnHost(target: string): boolean {
+  return statSync(target, {throwIfNoEntry: false})?.isDirectory() ?? false
+}

@@ -1,0 +1,72 @@
+/** One command to run: argv only, never a shell string. */
+export interface RunOptions {
+  /** Text for stdin; without it stdin is closed. */
+  input?: string
+  timeoutMs?: number
+  env?: Record<string, string>
+}
+
+export interface RunResult {
+  argv: string[]
+  exitCode: number
+  stdout: string
+  stderr: string
+  failed: boolean
+  timedOut: boolean
+}
+
+export interface CommandRunner {
+  run(argv: string[], options?: RunOptions): Promise<RunResult>
+}
+
+/** How long a command may take before it is killed; apt on a slow mirror is the long pole. */
+const DEFAULT_TIMEOUT_MS = 20 * 60_000
+
+/** Locale-free, prompt-free output that our parsers can read, whatever the admin's shell has set. */
+export const COMMAND_ENV: Record<string, string> = {
+  LC_ALL: 'C',
+  LANG: 'C',
+  DEBIAN_FRONTEND: 'noninteractive',
+  SYSTEMD_PAGER: '',
+  PAGER: 'cat',
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+}
+
+export type CommandLog = (argv: string[]) => void
+
+/** Runs commands on this machine through execa (loaded on first use: doctor never pays for it). */
+export class ExecaRunner implements CommandRunner {
+  constructor(private readonly log?: CommandLog) {}
+
+  async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    const {execa} = await import('execa')
+    this.log?.(argv)
+    const [file, ...args] = argv
+    const result = await execa(file, args, {
+      reject: false,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      forceKillAfterDelay: 5000,
+      env: {...COMMAND_ENV, ...options.env},
+      ...(options.input === undefined ? {stdin: 'ignore' as const} : {input: options.input}),
+    })
+    return {
+      argv,
+      exitCode: result.exitCode ?? -1,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      failed: result.failed,
+      timedOut: result.timedOut,
+    }
+  }
+}
+
+/** argv as a person would type it: for display only, never executed. */
+export function displayArgv(argv: string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(' ')
+}
+
+/** The last lines of a failed command's output, for an error message. */
+export function outputTail(result: RunResult, lines = 15): string {
+  const text = `${result.stdout}\n${result.stderr}`.trim()
+  return text.split('\n').slice(-lines).join('\n')
+}

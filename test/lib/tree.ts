@@ -1,0 +1,35 @@
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+/** A throw-away directory standing in for a machine's root, filled from a {path: content} map. */
+export function makeTree(files: Record<string, string> = {}): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'xensetup-tree-'))
+  for (const [file, content] of Object.entries(files)) writeTreeFile(root, file, content)
+  return root
+}
+
+export function writeTreeFile(root: string, file: string, content: string): void {
+  const real = path.join(root, file)
+  mkdirSync(path.dirname(real), {recursive: true})
+  writeFileSync(real, content)
+}
+
+export function removeTree(root: string): void {
+  rmSync(root, {recursive: true, force: true})
+}
+
+/** Every file under root with its size and mtime: equal snapshots mean nothing was written. */
+export function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const real = path.join(dir, name)
+      const stat = statSync(real)
+      if (stat.isDirectory()) walk(real)
+      else out[path.relative(root, real)] = `${stat.size}:${stat.mtimeMs}`
+    }
+  }
+  walk(root)
+  return out
+}

@@ -1,0 +1,132 @@
+import {describe, expect, test, afterEach} from '@jest/globals'
+import {mkdirSync, readFileSync, statSync, chmodSync} from 'node:fs'
+import path from 'node:path'
+import {Engine} from '../../../src/engine/engine.js'
+import {Journal, JOURNAL} from '../../../src/engine/journal.js'
+import {managedBlock, wholeFile} from '../../../src/engine/desired.js'
+import type {Step} from '../../../src/engine/step.js'
+import {Host} from '../../../src/host/host.js'
+import {FakeRunner} from '../../lib/fake-runner.js'
+import {makeTree, removeTree, snapshot, writeTreeFile} from '../../lib/tree.js'
+
+const FSTAB = '# <file system> <mount point> <type> <options> <dump> <pass>\nUUID=1234 / ext4 errors=remount-ro 0 1\n'
+
+/** Example steps over the three change kinds; the command's effect is a file, as for real tools. */
+function exampleSteps(root: string): Step<Host>[] {
+  return [
+    {id: 'dropin', title: 'Write a drop-in', plan: (host) => ({changes: wholeFile(host, '/etc/xen/dropin.cfg', 'a=1\n', 'test')})},
+    {id: 'fstab', title: 'Mount xenfs', plan: (host) => ({changes: managedBlock(host, '/etc/fstab', 'xenfs', 'none /proc/xen xenfs defaults 0 0', 'test')})},
+    {
+      id: 'tool',
+      title: 'Run a tool',
+      plan: (host) => ({changes: host.exists('/var/lib/tool/done') ? [] : [{kind: 'command', argv: ['tool', '--make', 'done'], why: 'test'}]}),
+    },
+    {id: 'absent', title: 'Not for this host', plan: () => ({skip: 'no device given'})},
+  ]
+}
+
+function engineFor(root: string, runner = toolRunner(root)) {
+  const host = new Host(root)
+  return {host, runner, engine: new Engine(host, runner, new Journal(host, 'run-1'), () => host)}
+}
+
+function toolRunner(root: string) {
+  return new FakeRunner({'tool --make done': {effect: () => writeTreeFile(root, '/var/lib/tool/done', '')}})
+}
+
+let root: string
+afterEach(() => removeTree(root))
+
+describe('engine', () => {
+  test('plans every kind of change on a fresh tree and writes nothing', async () => {
+    root = makeTree({'/etc/fstab': FSTAB})
+    const before = snapshot(root)
+    const {engine, runner} = engineFor(root)
+    const reports = await engine.plan(exampleSteps(root))
+    expect(reports.map((r) => [r.id, r.status])).toEqual([
+      ['dropin', 'pending'],
+      ['fstab', 'pending'],
+      ['tool', 'pending'],
+      ['absent', 'skipped'],
+    ])
+    expect(reports[0].changes[0]).toMatchObject({kind: 'file', path: '/etc/xen/dropin.cfg', before: null, after: 'a=1\n'})
+    expect(reports[2].changes[0]).toMatchObject({kind: 'command', argv: ['tool', '--make', 'done']})
+    expect(runner.calls).toEqual([])
+    expect(snapshot(root)).toEqual(before)
+  })
+
+  test('apply reaches the state, then a re-run changes nothing and runs nothing', async () => {
+    root = makeTree({'/etc/fstab': FSTAB})
+    const first = engineFor(root)
+    const steps = exampleSteps(root)
+    const applied = []
+    for (const step of steps) applied.push(await first.engine.applyStep(step))
+    expect(applied.map((r) => r.status)).toEqual(['changed', 'changed', 'changed', 'skipped'])
+    expect(first.runner.calls).toEqual([['tool', '--make', 'done']])
+
+    const converged = snapshot(root)
+    const again = engineFor(root)
+    const rerun = []
+    for (const step of steps) rerun.push(await again.engine.applyStep(step))
+    expect(rerun.map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'skipped'])
+    expect(again.runner.calls).toEqual([])
+    expect(snapshot(root)).toEqual(converged)
+  })
+
+  test('a managed block keeps every foreign line and is replaced in place', async () => {
+    root = makeTree({'/etc/fstab': FSTAB})
+    const {engine} = engineFor(root)
+    await engine.applyStep(exampleSteps(root)[1])
+    writeTreeFile(root, '/etc/fstab', `${readFileSync(path.join(root, 'etc/fstab'), 'utf8')}/dev/vdb /srv ext4 defaults 0 2\n`)
+    const moved: Step<Host> = {
+      id: 'fstab',
+      title: 'Mount xenfs',
+      plan: (host) => ({changes: managedBlock(host, '/etc/fstab', 'xenfs', 'xenfs /proc/xen xenfs defaults 0 0', 'test')}),
+    }
+    await engine.applyStep(moved)
+    expect(readFileSync(path.join(root, 'etc/fstab'), 'utf8')).toBe(
+      `${FSTAB}# BEGIN xensetup xenfs\nxenfs /proc/xen xenfs defaults 0 0\n# END xensetup xenfs\n/dev/vdb /srv ext4 defaults 0 2\n`,
+    )
+  })
+
+  test('backs up the original before the first change and journals every change', async () => {
+    root = makeTree({'/etc/fstab': FSTAB})
+    chmodSync(path.join(root, 'etc/fstab'), 0o640)
+    const {engine} = engineFor(root)
+    for (const step of exampleSteps(root)) await engine.applyStep(step)
+    expect(readFileSync(path.join(root, 'var/lib/xensetup/backups/run-1/etc/fstab'), 'utf8')).toBe(FSTAB)
+    expect(statSync(path.join(root, 'etc/fstab')).mode & 0o777).toBe(0o640)
+    const journal = readFileSync(path.join(root, JOURNAL), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    expect(journal).toMatchObject([
+      {run: 'run-1', step: 'dropin', kind: 'file', path: '/etc/xen/dropin.cfg', backup: null, created: true},
+      {run: 'run-1', step: 'fstab', kind: 'file', path: '/etc/fstab', backup: '/var/lib/xensetup/backups/run-1/etc/fstab', created: false},
+      {run: 'run-1', step: 'tool', kind: 'command', argv: ['tool', '--make', 'done'], exitCode: 0},
+    ])
+  })
+
+  test('a write that fails leaves the old file intact and nothing half-written', async () => {
+    root = makeTree({'/etc/fstab': FSTAB})
+    // The temp file's name is taken by a directory, so the atomic write fails before the rename.
+    mkdirSync(path.join(root, 'etc', `.fstab.xensetup-${process.pid}.tmp`))
+    const {engine} = engineFor(root)
+    await expect(engine.applyStep(exampleSteps(root)[1])).rejects.toThrow(/EEXIST/)
+    expect(readFileSync(path.join(root, 'etc/fstab'), 'utf8')).toBe(FSTAB)
+  })
+
+  test('a failing command stops the step with its output and is journaled', async () => {
+    root = makeTree()
+    const runner = new FakeRunner({'tool --make done': {exitCode: 100, stderr: 'E: Unable to locate package'}})
+    const {engine} = engineFor(root, runner)
+    await expect(engine.applyStep(exampleSteps(root)[2])).rejects.toMatchObject({
+      message: 'tool --make done exited 100',
+      detail: 'E: Unable to locate package',
+    })
+    expect(readFileSync(path.join(root, JOURNAL), 'utf8')).toContain('"exitCode":100')
+  })
+
+  test('a step that never converges fails instead of looping', async () => {
+    root = makeTree()
+    const {engine} = engineFor(root, new FakeRunner())
+    await expect(engine.applyStep(exampleSteps(root)[2])).rejects.toThrow(/did not converge/)
+  })
+})
