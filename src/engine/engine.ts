@@ -24,7 +24,14 @@ export class Engine<C> {
   /** What each step would change now; writes nothing and runs nothing that changes the host. */
   async plan(steps: Step<C>[]): Promise<StepReport[]> {
     const reports: StepReport[] = []
-    for (const step of steps) reports.push(await this.planStep(step))
+    for (const step of steps) {
+      try {
+        reports.push(await this.planStep(step))
+      } catch (error) {
+        if (!(error instanceof StepFailure)) throw error
+        reports.push({id: step.id, title: step.title, status: 'failed', changes: [], error: error.message})
+      }
+    }
     return reports
   }
 
@@ -32,8 +39,9 @@ export class Engine<C> {
     const base = {id: step.id, title: step.title}
     const plan = await step.plan(this.contextFor())
     if ('skip' in plan) return {...base, status: 'skipped', reason: plan.skip, changes: []}
-    if (plan.changes.length === 0) return {...base, status: 'unchanged', reason: ALREADY_CONFIGURED, changes: []}
-    return {...base, status: 'pending', changes: plan.changes}
+    const state = plan.state === undefined ? {} : {state: plan.state}
+    if (plan.changes.length === 0) return {...base, ...state, status: 'unchanged', reason: ALREADY_CONFIGURED, changes: []}
+    return {...base, ...state, status: 'pending', changes: plan.changes}
   }
 
   /**
@@ -45,21 +53,21 @@ export class Engine<C> {
     const first = await this.planStep(step)
     if (first.status !== 'pending') return first
     const applied: Change[] = []
-    let pending = first.changes
-    for (let round = 0; pending.length > 0; round++) {
+    let latest = first
+    for (let round = 0; latest.changes.length > 0; round++) {
       if (round === MAX_ROUNDS) {
-        throw new StepFailure(`${step.id} did not converge; still wants: ${pending.map(describeChange).join('; ')}`)
+        throw new StepFailure(`${step.id} did not converge; still wants: ${latest.changes.map(describeChange).join('; ')}`)
       }
-      for (const change of pending) {
+      for (const change of latest.changes) {
         onChange(change)
         if (change.kind === 'file') this.applyFile(step.id, change)
         else await this.applyCommand(step.id, change)
         applied.push(change)
       }
-      const again = await this.planStep(step)
-      pending = again.changes
+      latest = await this.planStep(step)
+      if (latest.status === 'skipped') throw new StepFailure(`${step.id} became inapplicable while applying: ${latest.reason}`)
     }
-    return {...first, status: 'changed', changes: applied}
+    return {...latest, status: 'changed', reason: undefined, changes: applied}
   }
 
   private applyFile(step: string, change: FileChange): void {

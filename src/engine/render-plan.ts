@@ -11,6 +11,7 @@ export interface StepView {
   title: string
   status: StepReport['status']
   reason: string | null
+  state: string | null
   changes: ChangeView[]
   error: string | null
 }
@@ -40,6 +41,7 @@ export async function viewSteps(reports: StepReport[]): Promise<StepView[]> {
     title: report.title,
     status: report.status,
     reason: report.reason ?? null,
+    state: report.state ?? null,
     changes: report.changes.map(viewChange),
     error: report.error ?? null,
   }))

@@ -1,7 +1,7 @@
 import type {Change, StepStatus} from './change.js'
 
 /** What a step still needs to do: nothing to do is `{changes: []}`; not applicable here is a skip. */
-export type StepPlan = {skip: string} | {changes: Change[]}
+export type StepPlan = {skip: string} | {changes: Change[]; state?: string}
 
 /**
  * One init step. It states its desired state by computing, from the host as it is now, the changes
@@ -19,6 +19,8 @@ export interface StepReport {
   title: string
   status: StepStatus | 'pending'
   reason?: string
+  /** What the step found or reached, e.g. "Xen 4.17.5 installed". */
+  state?: string
   changes: Change[]
   error?: string
 }

@@ -90,11 +90,13 @@ export interface BootEntry {
 export interface BootSelection {
   /** The selector GRUB evaluates (saved_entry already substituted when the default is `${saved_entry}`). */
   raw: string
-  source: 'grub.cfg' | 'grubenv'
+  source: 'grub.cfg' | 'grubenv' | 'extlinux.conf'
   /** Whether the selector names an existing entry. GRUB falls back to the first entry when it does not. */
   matched: boolean
+  /** The entry that boots (after any fallback). */
   resolvedTitle?: string
   resolvedId?: string
+  resolvedIndexPath?: string
 }
 
 export interface BootFacts {

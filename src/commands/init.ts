@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {runInit} from '../init/run-init.js'
+import {STEP_IDS} from '../steps/ids.js'
+
+export default class Init extends BaseCommand {
+  static summary = 'Turn this host (or --root) into a Xen dom0: packages, boot entry, services, xenfs, xenbr0, LVM.'
+
+  static description = `Each step states its desired state and changes only what differs, so a re-run on a configured host changes nothing.
+Every changed file is backed up under /var/lib/xensetup/backups/<run>/ and every change is journaled in /var/lib/xensetup/journal.jsonl.
+On a terminal, init shows the plan and asks before applying; with --yes or without a terminal it uses flags and defaults.`
+
+  static examples = [
+    '<%= config.bin %> init --dry-run',
+    '<%= config.bin %> init --yes --dom0-mem 4G --vg-device /dev/sdb',
+    '<%= config.bin %> init --root /mnt/target --yes --uplink enp1s0 --json',
+    '<%= config.bin %> init --only boot --trial-boot',
+  ]
+
+  static flags = {
+    'dry-run': Flags.boolean({summary: 'Show the plan (file diffs, command argv) and change nothing.'}),
+    yes: Flags.boolean({char: 'y', summary: 'Do not ask: use flags and defaults.'}),
+    'dom0-mem': Flags.string({summary: 'Fixed dom0 memory, e.g. 2048M or 4G (default: 1 GiB + 5% of RAM, at most 8 GiB).'}),
+    'dom0-max-vcpus': Flags.string({summary: 'dom0 vCPUs, a count or min-max range (default 1-4 or fewer).'}),
+    uplink: Flags.string({summary: 'Interface xenbr0 takes over (default: the default route\'s).'}),
+    'vg-device': Flags.string({summary: 'Empty disk for the guest LVM volume group; without it the LVM step is skipped.'}),
+    'vg-name': Flags.string({summary: 'Volume group name.', default: 'vg0'}),
+    'force-wipe': Flags.boolean({summary: 'Allow --vg-device to carry a file system or partition table (it is wiped).'}),
+    'trial-boot': Flags.boolean({summary: 'Boot Xen once (grub-reboot); a failed boot falls back to the old default on reset.'}),
+    only: Flags.string({summary: 'Run only these steps.', options: [...STEP_IDS], multiple: true}),
+    skip: Flags.string({summary: 'Leave these steps out.', options: [...STEP_IDS], multiple: true}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(Init)
+    return runInit(this.hostAt(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text))
+  }
+}

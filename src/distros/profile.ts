@@ -1,0 +1,54 @@
+import {readFileSync} from 'node:fs'
+import type {DistroFacts, DistroFamily} from '../facts/types.js'
+
+/** How one distribution family installs, boots and starts Xen: data in distros/<family>.json. */
+export interface DistroProfile {
+  family: DistroFamily
+  about: string
+  /** argv prefix; package names are appended. */
+  install: string[]
+  /** Refreshes the package index before an install (apt's lists may be stale or absent). */
+  refresh?: string[]
+  packages: {xen: string[]; bridge: string[]; lvm: string[]}
+  /** Xen is not in the distro's repositories: it must be built and installed by the admin first. */
+  prebuilt?: {package: string; hint: string}
+  boot: BootProfile
+  services: {manager: 'systemd' | 'openrc'; enable: string[]}
+  /** A file that, once installed, mounts /proc/xen on a Xen boot; null means xensetup adds an fstab line. */
+  xenfs: {mountedBy: string | null}
+}
+
+export interface BootProfile {
+  /** grub-dropin: Debian's /etc/default/grub.d beside xen.cfg; grub-default-file: a block in /etc/default/grub. */
+  mechanism: 'grub-dropin' | 'grub-default-file'
+  grubCfg: string
+  grubEnv: string
+  mkconfig: string[]
+  setDefault: string[]
+  oneTime: string[]
+  dropInDir?: string
+}
+
+interface ProfileFile extends DistroProfile {
+  variants?: Array<{match: {id?: string; versionId?: string}} & Partial<Omit<DistroProfile, 'family'>>>
+}
+
+/** Families `init` has a profile for; the rest are refused before anything is planned. */
+export const PROFILED_FAMILIES: readonly DistroFamily[] = ['debian', 'fedora', 'suse', 'arch', 'alpine', 'gentoo']
+
+export function distrosDir(): URL {
+  // Two levels below the repo root both as src/distros (jest) and dist/distros (the built CLI).
+  return new URL('../../distros/', import.meta.url)
+}
+
+/** The profile for a distribution: its family's file with the first matching variant laid over it. */
+export function profileFor(distro: Pick<DistroFacts, 'family' | 'id' | 'versionId'>): DistroProfile | undefined {
+  if (!PROFILED_FAMILIES.includes(distro.family)) return undefined
+  const {variants = [], ...base} = JSON.parse(readFileSync(new URL(`${distro.family}.json`, distrosDir()), 'utf8')) as ProfileFile
+  const variant = variants.find(
+    ({match}) => (!match.id || match.id === distro.id) && (!match.versionId || match.versionId === distro.versionId),
+  )
+  if (!variant) return base
+  const {match: _match, ...overrides} = variant
+  return {...base, ...overrides, packages: {...base.packages, ...overrides.packages}}
+}

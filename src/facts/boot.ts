@@ -1,0 +1,120 @@
+import path from 'node:path'
+
+import {parseExtlinuxConf} from './extlinux.js'
+import type {HostFiles} from './files.js'
+import {type MenuItem, flattenMenu, parseBlsEntry, parseGrubCfg, parseGrubEnv, resolveSelector} from './grub.js'
+import {parseShellAssignments} from './shell.js'
+import type {BootEntry, BootFacts, BootSelection} from './types.js'
+
+const secureBootVariable = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c'
+
+/** An efivarfs file: 4 bytes of attributes, then the value; SecureBoot's value is one byte, 1 = on. */
+export function parseSecureBootVariable(contents: string): boolean | null {
+  return contents.length < 5 ? null : contents.charCodeAt(4) === 1
+}
+
+/**
+ * /etc/default/grub then each /etc/default/grub.d/*.cfg in glob order, sourced into one shell as
+ * grub-mkconfig does, so later files override earlier ones and may refer to their variables.
+ */
+export function mergeGrubDefaults(texts: string[]): Record<string, string> {
+  return texts.reduce<Record<string, string>>((vars, text) => parseShellAssignments(text, vars), {})
+}
+
+const grubConfigs = [
+  {path: '/boot/grub/grub.cfg', loader: 'grub'},
+  {path: '/boot/grub2/grub.cfg', loader: 'grub2'},
+] as const
+const systemdBootConfigs = ['/boot/loader/loader.conf', '/boot/efi/loader/loader.conf', '/efi/loader/loader.conf']
+const extlinuxConfigs = ['/boot/extlinux.conf', '/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg']
+
+export function collectBoot(files: HostFiles): BootFacts {
+  const firmware = files.isDirectory('/sys/firmware/efi') ? 'uefi' : 'bios'
+  const secureBootVar = firmware === 'uefi' ? files.read(secureBootVariable) : undefined
+  const boot: BootFacts = {
+    firmware,
+    secureBoot: firmware === 'bios' ? false : secureBootVar === undefined ? null : parseSecureBootVariable(secureBootVar),
+    bootloader: 'unknown',
+    grubCfgPath: null,
+    grubEnvPath: null,
+    entries: [],
+    defaultEntry: null,
+    nextEntry: null,
+    xenEntryIsDefault: null,
+    grubDefaults: mergeGrubDefaults(
+      [
+        files.read('/etc/default/grub'),
+        ...files
+          .list('/etc/default/grub.d')
+          .filter((name) => name.endsWith('.cfg'))
+          .map((name) => files.read(`/etc/default/grub.d/${name}`)),
+      ].filter((text) => text !== undefined),
+    ),
+  }
+
+  const grub = grubConfigs.find((candidate) => files.exists(candidate.path))
+  if (grub) return {...boot, ...grubMenu(files, grub.path), bootloader: grub.loader, grubCfgPath: grub.path}
+  if (systemdBootConfigs.some((candidate) => files.exists(candidate))) return {...boot, bootloader: 'systemd-boot'}
+  const extlinuxPath = extlinuxConfigs.find((candidate) => files.exists(candidate))
+  if (extlinuxPath) return {...boot, ...extlinuxMenu(files, extlinuxPath), bootloader: 'extlinux'}
+  return boot
+}
+
+function grubMenu(files: HostFiles, cfgPath: string): Partial<BootFacts> {
+  const text = files.read(cfgPath)
+  // Root-only grub.cfg (Fedora installs it 0600): the menu is unknown, not empty.
+  if (text === undefined) return {}
+  const envPath = path.posix.join(path.posix.dirname(cfgPath), 'grubenv')
+  const envText = files.read(envPath)
+  const env = envText === undefined ? {} : parseGrubEnv(envText)
+  const config = parseGrubCfg(text, blsEntries(files))
+  const entries = flattenMenu(config.menu)
+
+  // GRUB_DEFAULT=saved makes 00_header write `set default="${saved_entry}"`, filled from grubenv at boot.
+  const fromConfig = config.defaultSelector ?? ''
+  const defaultEntry = fromConfig.includes('${saved_entry}')
+    ? select(config.menu, entries, fromConfig.replace('${saved_entry}', env.saved_entry ?? ''), 'grubenv')
+    : select(config.menu, entries, fromConfig, 'grub.cfg')
+  const nextEntry = env.next_entry ? select(config.menu, entries, env.next_entry, 'grubenv') : null
+  return {
+    grubEnvPath: envText === undefined ? null : envPath,
+    entries,
+    defaultEntry,
+    nextEntry,
+    xenEntryIsDefault: bootsXen(entries, defaultEntry),
+  }
+}
+
+/** Fedora-style BLS snippets; GRUB lists them newest version first. */
+function blsEntries(files: HostFiles): MenuItem[] {
+  return files
+    .list('/boot/loader/entries')
+    .filter((name) => name.endsWith('.conf'))
+    .sort((a, b) => b.localeCompare(a, 'en', {numeric: true}))
+    .map((name) => parseBlsEntry(name.slice(0, -'.conf'.length), files.read(`/boot/loader/entries/${name}`) ?? ''))
+}
+
+function select(menu: MenuItem[], entries: BootEntry[], raw: string, source: BootSelection['source']): BootSelection {
+  const match = resolveSelector(menu, raw)
+  // GRUB boots the first entry when the selector is empty or names nothing.
+  const booted = match ? entries.find((entry) => entry.indexPath === match.indexPath) : entries[0]
+  return selection(raw, source, match !== undefined, booted)
+}
+
+function selection(raw: string, source: BootSelection['source'], matched: boolean, booted: BootEntry | undefined): BootSelection {
+  return {raw, source, matched, resolvedTitle: booted?.title, resolvedId: booted?.id ?? undefined, resolvedIndexPath: booted?.indexPath}
+}
+
+function bootsXen(entries: BootEntry[], selected: BootSelection | null): boolean | null {
+  if (entries.length === 0 || selected === null) return null
+  return entries.find((entry) => entry.indexPath === selected.resolvedIndexPath)?.isXen ?? false
+}
+
+function extlinuxMenu(files: HostFiles, configPath: string): Partial<BootFacts> {
+  const text = files.read(configPath)
+  if (text === undefined) return {}
+  const {entries, defaultLabel} = parseExtlinuxConf(text)
+  const booted = entries.find((entry) => entry.id === defaultLabel)
+  const defaultEntry = defaultLabel === null ? null : selection(defaultLabel, 'extlinux.conf', booted !== undefined, booted)
+  return {entries, defaultEntry, xenEntryIsDefault: bootsXen(entries, defaultEntry)}
+}

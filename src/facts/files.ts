@@ -1,0 +1,49 @@
+import type {Host} from '../host/host.js'
+
+/**
+ * Read access to the target for fact gathering. Unlike Host, a permission error is not fatal: doctor runs
+ * unprivileged, and a root-only file (Fedora's 0600 grub.cfg) must degrade to "unknown", not a crash.
+ * Such paths are remembered so the report can say which facts need root.
+ */
+export class HostFiles {
+  readonly unreadable: string[] = []
+
+  constructor(private readonly host: Host) {}
+
+  read(path: string): string | undefined {
+    return this.guard(path, undefined, () => this.host.read(path))
+  }
+
+  /** First line of a file, trimmed (sysfs attributes). */
+  value(path: string): string | undefined {
+    const text = this.read(path)
+    return text === undefined ? undefined : text.split('\n', 1)[0].trim()
+  }
+
+  list(path: string): string[] {
+    return this.guard(path, [], () => this.host.list(path))
+  }
+
+  exists(path: string): boolean {
+    return this.host.exists(path)
+  }
+
+  isDirectory(path: string): boolean {
+    return this.host.isDirectory(path)
+  }
+
+  readlink(path: string): string | undefined {
+    return this.guard(path, undefined, () => this.host.readlink(path))
+  }
+
+  private guard<T>(path: string, fallback: T, action: () => T): T {
+    try {
+      return action()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException)?.code
+      if (code !== 'EACCES' && code !== 'EPERM') throw error
+      if (!this.unreadable.includes(path)) this.unreadable.push(path)
+      return fallback
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import type {HostFiles} from './files.js'
+import type {KernelFacts} from './types.js'
+
+/** `CONFIG_NAME=value` lines of a kernel .config; `# CONFIG_X is not set` lines are left out. */
+export function parseKernelConfig(text: string): Record<string, string> {
+  const options: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const match = /^(CONFIG_\w+)=(.*)$/.exec(line.trim())
+    if (match) options[match[1]] = match[2]
+  }
+  return options
+}
+
+export function collectKernel(files: HostFiles): KernelFacts {
+  const release = files.value('/proc/sys/kernel/osrelease') || null
+  const configPath = release ? `/boot/config-${release}` : null
+  const text = configPath ? files.read(configPath) : undefined
+  const config = text === undefined ? undefined : parseKernelConfig(text)
+  return {
+    release,
+    cmdline: files.value('/proc/cmdline') ?? null,
+    configPath: config ? configPath : null,
+    // 20_linux_xen also accepts CONFIG_XEN_PRIVILEGED_GUEST=y (pre-pvops kernels).
+    dom0Capable: config ? config.CONFIG_XEN_DOM0 === 'y' || config.CONFIG_XEN_PRIVILEGED_GUEST === 'y' : null,
+  }
+}

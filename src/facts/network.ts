@@ -1,0 +1,122 @@
+import path from 'node:path'
+
+import type {HostFiles} from './files.js'
+import type {ServiceFiles} from './init.js'
+import type {DistroFamily, NetworkFacts, NetworkInterface, NetworkStack} from './types.js'
+
+/** The interface of the IPv4 default route in /proc/net/route (hex columns), lowest metric first. */
+export function parseDefaultRoute(procNetRoute: string): string | null {
+  let best: {iface: string; metric: number} | null = null
+  for (const line of procNetRoute.split('\n').slice(1)) {
+    const [iface, destination, , flags, , , metric, mask] = line.trim().split(/\s+/)
+    const up = (Number.parseInt(flags, 16) & 0x1) !== 0
+    if (!iface || destination !== '00000000' || mask !== '00000000' || !up) continue
+    if (!best || Number(metric) < best.metric) best = {iface, metric: Number(metric)}
+  }
+  return best?.iface ?? null
+}
+
+/** The interface of the IPv6 default route in /proc/net/ipv6_route (::/0, not the kernel's `lo` reject route). */
+export function parseIpv6DefaultRoute(procNetIpv6Route: string): string | null {
+  let best: {iface: string; metric: number} | null = null
+  for (const line of procNetIpv6Route.split('\n')) {
+    const columns = line.trim().split(/\s+/)
+    if (columns.length < 10) continue
+    const [destination, prefix, , , , metric] = columns
+    const iface = columns[9]
+    if (!/^0+$/.test(destination) || prefix !== '00' || iface === 'lo') continue
+    const value = Number.parseInt(metric, 16)
+    if (!best || value < best.metric) best = {iface, metric: value}
+  }
+  return best?.iface ?? null
+}
+
+/** Interfaces that ifupdown / ifupdown-ng configure (`iface NAME ...`), loopback excluded. */
+export function parseInterfacesFile(text: string): string[] {
+  const names: string[] = []
+  for (const line of text.split('\n')) {
+    const match = /^\s*iface\s+(\S+)/.exec(line)
+    if (match && match[1] !== 'lo' && !names.includes(match[1])) names.push(match[1])
+  }
+  return names
+}
+
+/** Gentoo netifrc configures an interface with `config_<name>=...` in /etc/conf.d/net. */
+export function netifrcConfiguresInterfaces(confDNet: string): boolean {
+  return confDNet.split('\n').some((line) => /^\s*config_\w+=/.test(line))
+}
+
+export interface NetworkStackEvidence {
+  family: DistroFamily
+  netplanFiles: string[]
+  /** Non-loopback interfaces in /etc/network/interfaces(.d). */
+  ifupdownInterfaces: string[]
+  networkManagerEnabled: boolean
+  wickedEnabled: boolean
+  /** systemd-networkd enabled and /etc/systemd/network has .network files. */
+  networkdConfigured: boolean
+  netifrcConfigured: boolean
+}
+
+/**
+ * Which tool owns the host's network configuration. Order matters where several are present: netplan
+ * generates networkd/NetworkManager config, and NetworkManager leaves ifupdown-configured interfaces alone.
+ */
+export function chooseNetworkStack(evidence: NetworkStackEvidence): NetworkStack {
+  if (evidence.netplanFiles.length > 0) return 'netplan'
+  if (evidence.ifupdownInterfaces.length > 0) return evidence.family === 'alpine' ? 'ifupdown-ng' : 'ifupdown'
+  if (evidence.networkManagerEnabled) return 'networkmanager'
+  if (evidence.wickedEnabled) return 'wicked'
+  if (evidence.networkdConfigured) return 'networkd'
+  if (evidence.netifrcConfigured) return 'netifrc'
+  return 'unknown'
+}
+
+const arphrdLoopback = '772'
+
+export function collectNetwork(files: HostFiles, services: ServiceFiles, family: DistroFamily): NetworkFacts {
+  const interfaces = files
+    .list('/sys/class/net')
+    .filter((name) => files.value(`/sys/class/net/${name}/type`) !== arphrdLoopback && name !== 'lo')
+    .map((name) => describeInterface(files, name))
+  const interfacesFiles = [
+    '/etc/network/interfaces',
+    ...files.list('/etc/network/interfaces.d').map((name) => `/etc/network/interfaces.d/${name}`),
+  ]
+  const stack = chooseNetworkStack({
+    family,
+    netplanFiles: files.list('/etc/netplan').filter((name) => name.endsWith('.yaml')),
+    ifupdownInterfaces: interfacesFiles.flatMap((file) => parseInterfacesFile(files.read(file) ?? '')),
+    networkManagerEnabled: files.isDirectory('/etc/NetworkManager') && services.isEnabled('NetworkManager'),
+    // SUSE enables wicked by aliasing network.service to it.
+    wickedEnabled:
+      services.isEnabled('wicked') || (files.readlink('/etc/systemd/system/network.service')?.endsWith('/wicked.service') ?? false),
+    networkdConfigured:
+      services.isEnabled('systemd-networkd') && files.list('/etc/systemd/network').some((name) => name.endsWith('.network')),
+    netifrcConfigured: netifrcConfiguresInterfaces(files.read('/etc/conf.d/net') ?? ''),
+  })
+  return {
+    stack,
+    uplink:
+      parseDefaultRoute(files.read('/proc/net/route') ?? '') ?? parseIpv6DefaultRoute(files.read('/proc/net/ipv6_route') ?? ''),
+    interfaces,
+    bridges: interfaces.filter((iface) => iface.isBridge).map((iface) => iface.name),
+  }
+}
+
+function describeInterface(files: HostFiles, name: string): NetworkInterface {
+  const dir = `/sys/class/net/${name}`
+  const isBridge = files.isDirectory(`${dir}/bridge`)
+  const masterLink = files.readlink(`${dir}/master`) ?? files.readlink(`${dir}/brport/bridge`)
+  return {
+    name,
+    mac: files.value(`${dir}/address`) || null,
+    isBridge,
+    ports: isBridge ? files.list(`${dir}/brif`) : [],
+    master: masterLink ? path.posix.basename(masterLink) : null,
+    wireless: files.isDirectory(`${dir}/wireless`) || files.exists(`${dir}/phy80211`),
+    // /sys/class/net entries link into /sys/devices; software interfaces live under devices/virtual.
+    virtual: files.readlink(dir)?.includes('/devices/virtual/') ?? false,
+    operstate: files.value(`${dir}/operstate`) || null,
+  }
+}

@@ -1,0 +1,112 @@
+import {UserError} from '../cli/errors.js'
+import type {Facts} from '../facts/types.js'
+import type {InitOptions} from '../steps/context.js'
+import {checkDom0MemFits, parseDom0Mem} from './dom0-mem.js'
+import type {Prompter} from './prompter.js'
+
+export interface InitFlags {
+  'dom0-mem'?: string
+  'dom0-max-vcpus'?: string
+  uplink?: string
+  'vg-device'?: string
+  'vg-name': string
+  'force-wipe': boolean
+  'trial-boot': boolean
+}
+
+/** Flags first, then the admin's answer on a terminal, then what the facts recommend. */
+export async function resolveOptions(
+  flags: InitFlags,
+  facts: Facts,
+  steps: readonly string[],
+  prompter: Prompter,
+  offline: boolean,
+): Promise<InitOptions> {
+  const hostMiB = facts.memory.hostTotalMiB ?? (facts.memory.isDom0View ? null : facts.memory.totalMiB)
+  return {
+    dom0MemMiB: await dom0Mem(flags, facts, prompter, hostMiB),
+    dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
+    uplink: steps.includes('bridge') ? await uplink(flags, facts, prompter) : null,
+    vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter) : null,
+    vgName: vgName(flags['vg-name']),
+    forceWipe: flags['force-wipe'],
+    trialBoot: flags['trial-boot'],
+    steps,
+    offline,
+  }
+}
+
+async function dom0Mem(flags: InitFlags, facts: Facts, prompter: Prompter, hostMiB: number | null): Promise<number> {
+  const given = flags['dom0-mem']
+  const recommended = facts.memory.recommendedDom0MiB
+  let mib: number
+  if (given !== undefined) mib = parseDom0Mem(given)
+  else if (prompter.interactive) {
+    const answer = await prompter.input('dom0-mem', 'Memory for dom0 (fixed; guests get the rest)', `${recommended ?? 1024}M`, (value) => {
+      try {
+        checkDom0MemFits(parseDom0Mem(value), hostMiB)
+        return true
+      } catch (error) {
+        return (error as Error).message
+      }
+    })
+    mib = parseDom0Mem(answer)
+  } else if (recommended !== null) mib = recommended
+  else throw new UserError('cannot size dom0: the host memory is not visible', 'pass --dom0-mem, e.g. --dom0-mem 2048M')
+  checkDom0MemFits(mib, hostMiB)
+  return mib
+}
+
+function dom0MaxVcpus(value: string): string {
+  if (!/^\d+(-\d+)?$/.test(value) || value.split('-').some((n) => Number(n) < 1)) {
+    throw new UserError(`--dom0-max-vcpus ${value} is not a count or range`, 'write it as e.g. 4 or 1-4')
+  }
+  return value
+}
+
+async function uplink(flags: InitFlags, facts: Facts, prompter: Prompter): Promise<string> {
+  const candidates = facts.network.interfaces.filter((i) => !i.virtual || i.name === flags.uplink)
+  const names = facts.network.interfaces.map((i) => i.name)
+  const given = flags.uplink
+  if (given !== undefined) {
+    if (!names.includes(given)) {
+      throw new UserError(`--uplink ${given}: no such interface`, `this host has: ${names.join(', ') || 'no interfaces'}`)
+    }
+    return given
+  }
+  const detected = facts.network.uplink
+  if (detected && (candidates.length <= 1 || !prompter.interactive)) return detected
+  if (candidates.length === 1) return candidates[0].name
+  return prompter.choose(
+    'uplink',
+    'Which interface does xenbr0 take over (guests reach the network through it)?',
+    candidates.map((i) => ({name: `${i.name}${i.mac ? ` (${i.mac})` : ''}${i.name === detected ? ' - default route' : ''}`, value: i.name})),
+    detected ?? undefined,
+  )
+}
+
+async function vgDevice(flags: InitFlags, facts: Facts, prompter: Prompter): Promise<string | null> {
+  const given = flags['vg-device']
+  if (given !== undefined) {
+    if (!given.startsWith('/dev/')) throw new UserError(`--vg-device ${given} is not a device path`, 'give a block device such as /dev/sdb')
+    return given
+  }
+  const unused = facts.block.devices.filter((d) => d.looksUnused)
+  if (!prompter.interactive || unused.length === 0) return null
+  const none = ''
+  const answer = await prompter.choose(
+    'vg-device',
+    'Disk for the guest volume group (everything on it is lost)',
+    [{name: 'none: skip the LVM step', value: none}, ...unused.map((d) => ({name: `${d.path} (${Math.round(d.sizeBytes / 2 ** 30)} GiB)`, value: d.path}))],
+    none,
+  )
+  return answer === none ? null : answer
+}
+
+function vgName(value: string): string {
+  // lvm(8): names take letters, digits and + _ . - but cannot start with a hyphen.
+  if (!/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(value) || value === '.' || value === '..') {
+    throw new UserError(`--vg-name ${value} is not a valid volume group name`, 'use letters, digits and + _ . - (not starting with -)')
+  }
+  return value
+}

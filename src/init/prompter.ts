@@ -1,0 +1,34 @@
+import {UserError} from '../cli/errors.js'
+
+/**
+ * Asks the admin only when both stdin and stdout are terminals and --yes was not given; otherwise a
+ * question without a flag value is an error that names the flag (automation must not hang on a prompt).
+ */
+export class Prompter {
+  constructor(readonly interactive: boolean) {}
+
+  static forTerminal(yes: boolean): Prompter {
+    return new Prompter(!yes && Boolean(process.stdin.isTTY && process.stdout.isTTY))
+  }
+
+  async choose<T extends string>(flag: string, message: string, choices: Array<{name: string; value: T}>, fallback?: T): Promise<T> {
+    if (!this.interactive) {
+      if (fallback !== undefined) return fallback
+      throw new UserError(`${message}: no answer`, `pass --${flag} (no terminal to ask on)`)
+    }
+    const {select} = await import('@inquirer/prompts')
+    return select({message, choices, default: fallback})
+  }
+
+  async input(flag: string, message: string, fallback: string, validate: (value: string) => string | true): Promise<string> {
+    if (!this.interactive) return fallback
+    const {input} = await import('@inquirer/prompts')
+    return input({message, default: fallback, validate})
+  }
+
+  async confirm(message: string, fallback: boolean): Promise<boolean> {
+    if (!this.interactive) return fallback
+    const {confirm} = await import('@inquirer/prompts')
+    return confirm({message, default: fallback})
+  }
+}

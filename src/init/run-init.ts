@@ -1,0 +1,96 @@
+import {EXIT, UserError} from '../cli/errors.js'
+import {profileFor} from '../distros/profile.js'
+import {applySteps, type RendererKind} from '../engine/apply.js'
+import {Engine} from '../engine/engine.js'
+import {Journal} from '../engine/journal.js'
+import {planText, type StepView, viewSteps} from '../engine/render-plan.js'
+import {gatherFacts} from '../facts/index.js'
+import {ChrootRunner} from '../host/chroot.js'
+import type {Host} from '../host/host.js'
+import {type CommandRunner, displayArgv, ExecaRunner} from '../host/runner.js'
+import type {InitContext} from '../steps/context.js'
+import {selectSteps} from '../steps/index.js'
+import {type InitFlags, resolveOptions} from './options.js'
+import {Prompter} from './prompter.js'
+
+export interface InitRunFlags extends InitFlags {
+  'dry-run': boolean
+  yes: boolean
+  only?: string[]
+  skip?: string[]
+  verbose: boolean
+}
+
+export interface InitDocument {
+  mode: 'dry-run' | 'apply'
+  root: string
+  distro: {id: string; versionId: string | null; family: string}
+  run: string | null
+  result: 'planned' | 'ok' | 'failed' | 'cancelled'
+  steps: StepView[]
+}
+
+/** init: facts → options → plan (dry run) or apply through listr2 → journal. Returns the JSON document. */
+export async function runInit(host: Host, flags: InitRunFlags, json: boolean, print: (text: string) => void): Promise<InitDocument> {
+  const facts = gatherFacts(host)
+  const profile = profileFor(facts.distro)
+  if (!facts.distro.supported || !profile) {
+    throw new UserError(`${facts.distro.prettyName || facts.distro.id}: ${facts.distro.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
+  }
+  if (!flags['dry-run'] && host.isLive && process.getuid?.() !== 0) {
+    throw new UserError('changing this machine needs root', 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
+  }
+  const steps = selectSteps(flags.only, flags.skip)
+  const prompter = json ? new Prompter(false) : Prompter.forTerminal(flags.yes)
+  const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, !host.isLive)
+  const outer = new ExecaRunner(flags.verbose ? (argv) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined)
+  const runner: CommandRunner & {close?: () => Promise<void>} = host.isLive ? outer : new ChrootRunner(host, outer)
+  const journal = new Journal(host)
+  // Facts are re-read for each plan: earlier steps change the host (packages bring units, grub.cfg).
+  const engine = new Engine<InitContext>(host, runner, journal, () => ({host, facts: gatherFacts(host), profile, options, probe: runner}))
+  const document = (result: InitDocument['result'], run: string | null, views: StepView[]): InitDocument => ({
+    mode: flags['dry-run'] ? 'dry-run' : 'apply',
+    root: host.root,
+    distro: {id: facts.distro.id, versionId: facts.distro.versionId, family: facts.distro.family},
+    run,
+    result,
+    steps: views,
+  })
+
+  try {
+    if (flags['dry-run'] || prompter.interactive) {
+      const views = await viewSteps(await engine.plan(steps))
+      if (!json) print(planText(views))
+      if (flags['dry-run']) return document('planned', null, views)
+      if (!views.some((v) => v.status === 'pending')) return document('ok', null, views)
+      if (!(await prompter.confirm('Apply these changes?', false))) return document('cancelled', null, views)
+    }
+    const reports = await applySteps(engine, steps, rendererFor(json))
+    const failed = reports.some((r) => r.status === 'failed')
+    if (failed) process.exitCode = EXIT.failure
+    const views = await viewSteps(reports)
+    if (!json) print(resultText(views, journal.runId))
+    return document(failed ? 'failed' : 'ok', journal.runId, views)
+  } finally {
+    await runner.close?.()
+  }
+}
+
+function rendererFor(json: boolean): RendererKind {
+  if (json) return 'silent'
+  return process.stdout.isTTY ? 'default' : 'simple'
+}
+
+function resultText(views: StepView[], runId: string): string {
+  const lines = views.map((v) => {
+    const detail = v.error ?? v.state ?? v.reason ?? ''
+    return `${v.status.padEnd(9)} ${v.id}${detail ? `: ${detail}` : ''}`
+  })
+  const failed = views.find((v) => v.status === 'failed')
+  lines.push(
+    failed
+      ? `init stopped at ${failed.id}. Changes so far are in /var/lib/xensetup/journal.jsonl (run ${runId}); fix the cause and re-run.`
+      : 'init done. Reboot into Xen, then run `xensetup doctor`.',
+  )
+  return `${lines.join('\n')}\n`
+}

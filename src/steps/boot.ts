@@ -1,0 +1,73 @@
+import type {Change} from '../engine/change.js'
+import {managedBlock, wholeFile} from '../engine/desired.js'
+import type {Step} from '../engine/step.js'
+import {StepFailure} from '../engine/step.js'
+import type {BootEntry} from '../facts/types.js'
+import {dom0MemArgument} from '../init/dom0-mem.js'
+import {renderTemplate} from '../render/template.js'
+import type {InitContext} from './context.js'
+
+/**
+ * A GRUB entry that boots Xen with a fixed dom0 size, made the default by its stable id (titles change
+ * with translations and versions). The proof is the generated grub.cfg itself: the step converges only
+ * once its Xen entry carries our options and grubenv selects that entry's id.
+ */
+export const bootStep: Step<InitContext> = {
+  id: 'boot',
+  title: 'Boot entry: Xen with a fixed dom0_mem, made the default',
+  async plan(context) {
+    const {facts, profile, options} = context
+    const boot = profile.boot
+    const xenArgs = `dom0_mem=${dom0MemArgument(options.dom0MemMiB)} dom0_max_vcpus=${options.dom0MaxVcpus}`
+    const files = await settingsFiles(context, xenArgs)
+    const entry = xenEntry(facts.boot.entries)
+    const current = entry !== undefined && entry.dom0Mem === dom0MemArgument(options.dom0MemMiB) && hasArg(entry, `dom0_max_vcpus=${options.dom0MaxVcpus}`)
+    if (entry === undefined && facts.xen.installed && facts.kernel.dom0Capable === false) {
+      throw new StepFailure(`the kernel ${facts.kernel.release ?? ''} is not built with CONFIG_XEN_DOM0=y, so GRUB offers no Xen entry for it; install a dom0-capable kernel (e.g. linux-image-amd64)`)
+    }
+    const changes: Change[] = [...files]
+    if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`})
+    const target = entry?.id ?? predictedXenId(facts.boot.entries)
+    const selection = options.trialBoot ? facts.boot.nextEntry : facts.boot.defaultEntry
+    if (target && selection?.raw !== target) {
+      changes.push(
+        options.trialBoot
+          ? {kind: 'command', argv: [...boot.oneTime, target], why: 'boot Xen once; a failed boot falls back to the old default'}
+          : {kind: 'command', argv: [...boot.setDefault, target], why: 'make the Xen entry the default'},
+      )
+    }
+    return {changes, state: entry ? `${entry.title} (${entry.id}): ${entry.xenArgs ?? ''}`.trim() : undefined}
+  },
+}
+
+async function settingsFiles({host, profile, options}: InitContext, xenArgs: string): Promise<Change[]> {
+  const boot = profile.boot
+  const why = 'Xen command line and default-entry policy for grub-mkconfig'
+  if (boot.mechanism === 'grub-dropin' && boot.dropInDir) {
+    return [
+      ...wholeFile(host, `${boot.dropInDir}/00-xensetup.cfg`, await renderTemplate('grub/00-xensetup.cfg', {}), why),
+      ...wholeFile(
+        host,
+        `${boot.dropInDir}/zz-xensetup.cfg`,
+        await renderTemplate('grub/zz-xensetup.cfg', {xenArgs, dom0MemMiB: options.dom0MemMiB, dom0MaxVcpus: options.dom0MaxVcpus}),
+        why,
+      ),
+    ]
+  }
+  return managedBlock(host, '/etc/default/grub', 'boot', await renderTemplate('grub/default-block', {xenArgs}), why)
+}
+
+/** The top-level Xen entry (the submenu holds per-version and recovery variants of it). */
+function xenEntry(entries: BootEntry[]): BootEntry | undefined {
+  return entries.find((e) => e.isXen && e.submenus.length === 0 && e.id) ?? entries.find((e) => e.isXen && e.id)
+}
+
+/** 20_linux_xen names its entry like 10_linux's, with a "xen-" prefix: known before grub.cfg is generated. */
+function predictedXenId(entries: BootEntry[]): string | undefined {
+  const linux = entries.find((e) => e.id?.startsWith('gnulinux-simple-'))
+  return linux?.id ? `xen-${linux.id}` : undefined
+}
+
+function hasArg(entry: BootEntry, arg: string): boolean {
+  return (entry.xenArgs ?? '').split(/\s+/).includes(arg)
+}

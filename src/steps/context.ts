@@ -1,0 +1,28 @@
+import type {DistroProfile} from '../distros/profile.js'
+import type {Facts} from '../facts/types.js'
+import type {Host} from '../host/host.js'
+import type {CommandRunner} from '../host/runner.js'
+
+/** What the admin chose (flags, answers, or defaults from the facts), validated. */
+export interface InitOptions {
+  dom0MemMiB: number
+  dom0MaxVcpus: string
+  uplink: string | null
+  vgDevice: string | null
+  vgName: string
+  forceWipe: boolean
+  trialBoot: boolean
+  /** Steps selected for this run: packages only pulls in what the selected steps need. */
+  steps: readonly string[]
+  /** --root was given: configuration is written, the running network is never touched. */
+  offline: boolean
+}
+
+export interface InitContext {
+  host: Host
+  facts: Facts
+  profile: DistroProfile
+  options: InitOptions
+  /** Runs on the target (inside --root via chroot); steps use it only for read-only probes. */
+  probe: CommandRunner
+}

@@ -1,0 +1,54 @@
+import type {Change} from '../engine/change.js'
+import type {Step} from '../engine/step.js'
+import {StepFailure} from '../engine/step.js'
+import type {InitContext} from './context.js'
+
+/**
+ * The distro's Xen packages, plus bridge and LVM tools when those steps run. Installed means found in
+ * the package database (dpkg's status file, read directly), not "the package manager exited 0".
+ */
+export const packagesStep: Step<InitContext> = {
+  id: 'packages',
+  title: 'Install the Xen hypervisor, tools and device model',
+  plan(context) {
+    const {facts, profile} = context
+    const prebuilt = profile.prebuilt
+    if (prebuilt && !isInstalled(context, prebuilt.package)) {
+      throw new StepFailure(`${prebuilt.package} is not installed and ${facts.distro.name} has no package for it: ${prebuilt.hint}`)
+    }
+    const missing = wantedPackages(context).filter((name) => !isInstalled(context, name))
+    const state = facts.xen.version ? `Xen ${facts.xen.version} installed` : undefined
+    if (missing.length === 0) return {changes: [], state}
+    const why = `install ${missing.join(', ')}`
+    const changes: Change[] = []
+    if (profile.refresh) changes.push({kind: 'command', argv: profile.refresh, why: 'refresh the package index'})
+    changes.push({kind: 'command', argv: [...profile.install, ...missing], why})
+    return {changes, state}
+  },
+}
+
+function wantedPackages({profile, options}: InitContext): string[] {
+  return [
+    ...profile.packages.xen,
+    ...(options.steps.includes('bridge') ? profile.packages.bridge : []),
+    ...(options.vgDevice ? profile.packages.lvm : []),
+  ]
+}
+
+/**
+ * Package databases that are not text (rpm's sqlite) cannot be read without spawning rpm: there the
+ * package counts as installed when the file it exists for is present.
+ */
+function isInstalled({facts, host}: InitContext, name: string): boolean {
+  if (facts.packages.inventoryAvailable) {
+    const short = name.split('/').pop() ?? name
+    return name in facts.packages.installed || short in facts.packages.installed
+  }
+  const proof = PROOF_FILES[name]
+  return proof ? proof.some((path) => host.exists(path)) : facts.xen.installed && facts.xen.toolsInstalled
+}
+
+const PROOF_FILES: Record<string, string[]> = {
+  lvm2: ['/usr/sbin/lvm', '/sbin/lvm'],
+  'bridge-utils': ['/usr/sbin/brctl', '/sbin/brctl'],
+}

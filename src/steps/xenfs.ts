@@ -1,0 +1,55 @@
+import type {Change, FileChange} from '../engine/change.js'
+import {managedBlock} from '../engine/desired.js'
+import type {Step} from '../engine/step.js'
+import {StepFailure} from '../engine/step.js'
+import type {InitContext} from './context.js'
+import {fstabMountsAt} from './fstab.js'
+
+const XL_CONF = '/etc/xen/xl.conf'
+const AUTOBALLOON = 'autoballoon="off"'
+
+/**
+ * /proc/xen mounted on every Xen boot (xl and the daemons need it: without it "cannot init xl context"),
+ * and xl's autoballoon off because dom0_mem is fixed: ballooning dom0 down would fight the fixed size.
+ */
+export const xenfsStep: Step<InitContext> = {
+  id: 'xenfs',
+  title: 'Mount xenfs on /proc/xen and turn off dom0 autoballoon',
+  plan(context) {
+    const changes: Change[] = [...xenfsMount(context), ...autoballoonOff(context)]
+    return {changes, state: mountedBy(context)}
+  },
+}
+
+/** The distro's own unit or script mounts xenfs where it ships one; an fstab line only where not. */
+function xenfsMount(context: InitContext): FileChange[] {
+  const {host, profile, facts} = context
+  const owner = profile.xenfs.mountedBy
+  if (owner && (host.read(owner)?.includes('xenfs') || !facts.xen.installed)) return []
+  const fstab = host.read('/etc/fstab') ?? ''
+  let mounts: string[]
+  try {
+    mounts = fstabMountsAt(fstab, '/proc/xen', 'xenfs')
+  } catch (error) {
+    throw new StepFailure(`/etc/fstab: ${(error as Error).message}; fix the line and re-run`)
+  }
+  if (mounts.length > 0) return []
+  return managedBlock(host, '/etc/fstab', 'xenfs', 'xenfs /proc/xen xenfs defaults 0 0', 'mount /proc/xen on Xen boots')
+}
+
+function mountedBy({host, profile, facts}: InitContext): string | undefined {
+  const owner = profile.xenfs.mountedBy
+  if (owner && host.read(owner)?.includes('xenfs')) return `xenfs mounted by ${owner}`
+  return facts.xen.installed ? 'xenfs mounted from /etc/fstab' : undefined
+}
+
+/** Sets the one autoballoon line in place (the commented default or an old value), else appends it. */
+function autoballoonOff({host}: InitContext): FileChange[] {
+  const before = host.read(XL_CONF) ?? null
+  const lines = (before ?? '').split('\n')
+  if (lines.some((line) => line.replaceAll(' ', '') === AUTOBALLOON)) return []
+  const at = lines.findIndex((line) => /^\s*#?\s*autoballoon\s*=/.test(line))
+  if (at !== -1) lines[at] = AUTOBALLOON
+  const after = at !== -1 ? lines.join('\n') : `${before ?? ''}${before && !before.endsWith('\n') ? '\n' : ''}${AUTOBALLOON}\n`
+  return [{kind: 'file', path: XL_CONF, before, after, why: 'dom0_mem is fixed: xl must not balloon dom0'}]
+}
