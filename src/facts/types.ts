@@ -172,7 +172,9 @@ export interface BlockDevice {
   swap: boolean
   /** Devices stacked on this one (device-mapper, md), as /dev paths. */
   holders: string[]
+  /** This is, or is a partition of, a disk that holds / (through LVM/dm/md too). */
   isRootDisk: boolean
+  /** Same for /boot and the ESP (the root disk when /boot is not separate). */
   isBootDisk: boolean
   partitions: string[]
   removable: boolean
@@ -192,7 +194,7 @@ export interface BlockFacts {
 export interface GuestConfig {
   path: string
   name: string | null
-  type: 'pv' | 'pvh' | 'hvm' | null
+  type: 'pv' | 'pvh' | 'hvm'
   /** Bridges the guest's vifs attach to: `bridge=` or the xl.conf/libxl default. */
   bridges: string[]
   vnc: {enabled: boolean; listen: string | null; hasPassword: boolean}

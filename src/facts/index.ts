@@ -1,0 +1,60 @@
+import type {Host} from '../host/host.js'
+import {collectBlock, parseProcMounts, parseProcSwaps} from './block.js'
+import {collectBoot} from './boot.js'
+import {collectCpu} from './cpu.js'
+import {collectDistro} from './distro.js'
+import {HostFiles} from './files.js'
+import {ServiceFiles, detectInit} from './init.js'
+import {collectKernel} from './kernel.js'
+import {collectMemory} from './memory.js'
+import {collectNetwork} from './network.js'
+import {collectPackages} from './packages.js'
+import type {Facts} from './types.js'
+import {collectXen, detectXenRuntime} from './xen.js'
+
+export type * from './types.js'
+export {parseBlsEntry, parseGrubCfg, parseGrubEnv, flattenMenu, resolveSelector} from './grub.js'
+export {parseExtlinuxConf} from './extlinux.js'
+export {parseCpuinfo, virtualizationSupport, detectIommu, kernelLogSaysVtDisabled} from './cpu.js'
+export {parseOsRelease, distroFamily, decideSupport, bundledSupportRules} from './distro.js'
+export {parseMeminfo, recommendDom0} from './memory.js'
+export {parseSecureBootVariable, mergeGrubDefaults} from './boot.js'
+export {parseKernelConfig} from './kernel.js'
+export {parseDefaultRoute, parseIpv6DefaultRoute, parseInterfacesFile, chooseNetworkStack} from './network.js'
+export {parseProcMounts, parseProcSwaps} from './block.js'
+export {parseDpkgStatus, parseApkInstalled, parsePacmanLocal, parsePortageInstalled} from './packages.js'
+export {parseXlConfig, parseDeviceSpec} from './xlcfg.js'
+export {parseAutoballoon, describeGuestConfig, xenCommandLineFromLog, featuresSayDom0} from './xen.js'
+export {parseShellAssignments} from './shell.js'
+
+/**
+ * Everything xensetup knows about the target, read from files under the host root. Spawns nothing and
+ * loads only node:fs/node:path, so `doctor` stays fast; facts that need a process (xl info, wipefs,
+ * rpm -q) are left to the steps that need them.
+ */
+export function gatherFacts(host: Host): Facts {
+  const files = new HostFiles(host)
+  const distro = collectDistro(files)
+  const init = detectInit(files)
+  const services = new ServiceFiles(files, init)
+  const runtime = detectXenRuntime(files)
+  const cpu = collectCpu(files, runtime)
+  const kernel = collectKernel(files)
+  const mounts = parseProcMounts(files.read('/proc/mounts') ?? '')
+  const swaps = parseProcSwaps(files.read('/proc/swaps') ?? '')
+  const network = collectNetwork(files, services, distro.family)
+  const packages = collectPackages(files)
+  return {
+    distro,
+    cpu,
+    memory: collectMemory(files, runtime.dom0, cpu.threads),
+    boot: collectBoot(files),
+    kernel,
+    init,
+    network,
+    block: collectBlock(files, mounts, swaps, kernel.cmdline),
+    xen: collectXen(files, {runtime, mounts, network, packages, services}),
+    packages,
+    unreadable: files.unreadable,
+  }
+}

@@ -1,0 +1,167 @@
+import type {Mount} from './block.js'
+import type {HostFiles} from './files.js'
+import type {ServiceFiles} from './init.js'
+import type {GuestConfig, InitSystem, NetworkFacts, PackageFacts, XenFacts} from './types.js'
+import {type XlValue, parseDeviceSpec, parseXlConfig} from './xlcfg.js'
+
+/** xl.conf `autoballoon`: "on"/"off"/"auto", or 1/0 in older configs. */
+export function parseAutoballoon(value: XlValue | undefined): XenFacts['autoballoon'] {
+  if (value === 'on' || value === 1 || value === '1') return 'on'
+  if (value === 'off' || value === 0 || value === '0') return 'off'
+  if (value === 'auto') return 'auto'
+  return null
+}
+
+const libxlDefaultBridge = 'xenbr0'
+/** libxl's default for HVM guests: VNC on, listening on localhost. */
+const libxlDefaultVncListen = '127.0.0.1'
+
+/** A guest config (xl.cfg(5)) reduced to what doctor checks: type, bridges, VNC exposure. */
+export function describeGuestConfig(path: string, settings: Record<string, XlValue>, defaultBridge: string): GuestConfig {
+  const text = (key: string) => (typeof settings[key] === 'string' ? (settings[key] as string) : undefined)
+  const list = (key: string) => {
+    const value = settings[key]
+    return Array.isArray(value) ? value.map(String) : []
+  }
+  const type = text('type') === 'hvm' || text('builder') === 'hvm' ? 'hvm' : text('type') === 'pvh' ? 'pvh' : 'pv'
+  const bridges = [...new Set(list('vif').map((spec) => parseDeviceSpec(spec).bridge || defaultBridge))]
+
+  let vnc: GuestConfig['vnc'] = {enabled: false, listen: null, hasPassword: false}
+  if (type === 'hvm') {
+    const enabled = settings.vnc !== 0 && settings.vnc !== '0' && settings.nographic !== 1 && settings.nographic !== '1'
+    vnc = {enabled, listen: enabled ? (text('vnclisten') ?? libxlDefaultVncListen) : null, hasPassword: enabled && Boolean(text('vncpasswd'))}
+  } else {
+    // PV/PVH framebuffers are `vfb = ['vnc=1,vnclisten=...,vncpasswd=...']`.
+    const framebuffer = list('vfb').map(parseDeviceSpec).find((fields) => fields.vnc === '1')
+    if (framebuffer) {
+      vnc = {enabled: true, listen: framebuffer.vnclisten || libxlDefaultVncListen, hasPassword: Boolean(framebuffer.vncpasswd)}
+    }
+  }
+  return {path, name: text('name') ?? null, type, bridges, vnc}
+}
+
+/** Xen's own command line from a saved `xl dmesg` ("(XEN) Command line: ..."), GRUB's `placeholder` dropped. */
+export function xenCommandLineFromLog(log: string): string | null {
+  let commandLine: string | null = null
+  for (const line of log.split('\n')) {
+    const match = /^\(XEN\) (?:\[[^\]]*\] )?Command line: ?(.*)$/.exec(line.trimEnd())
+    if (match) commandLine = match[1].replace(/^placeholder\b\s*/, '')
+  }
+  return commandLine
+}
+
+/** XENFEAT_dom0 is bit 11 of /sys/hypervisor/properties/features (hex). */
+export function featuresSayDom0(hex: string): boolean {
+  const features = Number.parseInt(hex, 16)
+  return !Number.isNaN(features) && (features & (1 << 11)) !== 0
+}
+
+export interface XenRuntime {
+  hypervisorType: string | null
+  running: boolean
+  dom0: boolean
+}
+
+/**
+ * Whether this kernel runs on Xen and as dom0. /proc/xen/capabilities appears only once xenfs is mounted,
+ * so the world-readable /sys/hypervisor flags are checked too (start_flags since Linux 6.3).
+ */
+export function detectXenRuntime(files: HostFiles): XenRuntime {
+  const hypervisorType = files.value('/sys/hypervisor/type') || null
+  const running = hypervisorType === 'xen'
+  const dom0 =
+    running &&
+    ((files.read('/proc/xen/capabilities') ?? '').includes('control_d') ||
+      files.value('/sys/hypervisor/start_flags/initdomain') === '1' ||
+      featuresSayDom0(files.value('/sys/hypervisor/properties/features') ?? ''))
+  return {hypervisorType, running, dom0}
+}
+
+const xenServicesByInit: Record<InitSystem, string[]> = {
+  // Upstream units, SUSE's xencommons/xen-dom0-modules, Debian's xen/xendomains (init scripts or units).
+  systemd: [
+    'proc-xen.mount',
+    'xen',
+    'xencommons',
+    'xen-dom0-modules',
+    'xenstored',
+    'xenconsoled',
+    'xen-init-dom0',
+    'xen-qemu-dom0-disk-backend',
+    'xendomains',
+    'xen-watchdog',
+  ],
+  // Alpine (xenqemu) and Gentoo (xencommons, xenqemudev).
+  openrc: ['xencommons', 'xenstored', 'xenconsoled', 'xenqemu', 'xenqemudev', 'xendomains', 'xen-watchdog'],
+  sysv: ['xen', 'xencommons', 'xendomains', 'xen-watchdog'],
+  unknown: [],
+}
+
+/** Packages whose version is the hypervisor's, per packaging (Debian's is versioned in the name). */
+const hypervisorPackage = /^(xen-hypervisor-\d.*|xen-hypervisor|xen|app-emulation\/xen)$/
+const hypervisorImage = /^xen(-\d[^/]*)?\.(gz|efi)$/
+
+export interface XenInputs {
+  runtime: XenRuntime
+  mounts: Mount[]
+  network: NetworkFacts
+  packages: PackageFacts
+  services: ServiceFiles
+}
+
+export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
+  const {runtime, mounts, network, packages, services} = inputs
+  const images = files.list('/boot').filter((name) => hypervisorImage.test(name))
+  const packageName = newest(Object.keys(packages.installed).filter((name) => hypervisorPackage.test(name)))
+  const imageVersion = newest(
+    images.map((name) => /^xen-(\d+\.\d+(?:\.\d+)?)/.exec(name)?.[1]).filter((version) => version !== undefined),
+  )
+
+  const xlConf = parseXlConfig(files.read('/etc/xen/xl.conf') ?? '')
+  const defaultBridge = typeof xlConf['vif.default.bridge'] === 'string' ? xlConf['vif.default.bridge'] : libxlDefaultBridge
+  const xenbr0 = network.interfaces.find((iface) => iface.name === 'xenbr0' && iface.isBridge)
+  const major = files.value('/sys/hypervisor/version/major')
+  const minor = files.value('/sys/hypervisor/version/minor')
+  const bootLog = files.read('/var/log/xen/xen-boot.log')
+
+  return {
+    installed: images.length > 0 || packageName !== undefined,
+    toolsInstalled: ['/usr/sbin/xl', '/usr/bin/xl', '/sbin/xl'].some((path) => present(files, path)),
+    version: packageName ? packages.installed[packageName] : (imageVersion ?? null),
+    images,
+    runningVersion: runtime.running && major && minor ? `${major}.${minor}${files.value('/sys/hypervisor/version/extra') ?? ''}` : null,
+    running: runtime.running,
+    dom0: runtime.dom0,
+    guestType: runtime.running ? (files.value('/sys/hypervisor/guest_type') ?? null) : null,
+    capabilities: (files.value('/sys/hypervisor/properties/capabilities') ?? '').split(/\s+/).filter(Boolean),
+    xenfsMounted: mounts.some((mount) => mount.fstype === 'xenfs' && mount.target === '/proc/xen'),
+    services: Object.fromEntries(
+      xenServicesByInit[services.init]
+        .map((name) => [name, services.isInstalled(name), services.isEnabled(name)] as const)
+        .filter(([, installed, enabled]) => installed || enabled)
+        .map(([name, , enabled]) => [name, enabled]),
+    ),
+    xenbr0: {present: xenbr0 !== undefined, ports: xenbr0?.ports ?? []},
+    defaultBridge,
+    autoballoon: parseAutoballoon(xlConf.autoballoon),
+    commandLine: bootLog === undefined ? null : xenCommandLineFromLog(bootLog),
+    obsoleteXendRules: files.exists('/etc/udev/rules.d/xend.rules') || files.exists('/etc/udev/xend.rules'),
+    guestConfigs: files
+      .list('/etc/xen')
+      .filter((name) => name.endsWith('.cfg'))
+      .map((name) => ({path: `/etc/xen/${name}`, settings: parseXlConfig(files.read(`/etc/xen/${name}`) ?? '')}))
+      // Every guest config names its domain; other .cfg files (Arch's efi-xen.cfg) don't.
+      .filter(({settings}) => typeof settings.name === 'string')
+      .map(({path, settings}) => describeGuestConfig(path, settings, defaultBridge)),
+  }
+}
+
+/** The highest by numeric-aware comparison ("xen-hypervisor-4.20" over "xen-hypervisor-4.9"). */
+function newest(names: string[]): string | undefined {
+  return names.sort((a, b) => a.localeCompare(b, 'en', {numeric: true})).at(-1)
+}
+
+/** A file or a symlink to one; under --root an absolute link target points outside the tree (Debian's /usr/sbin/xl). */
+function present(files: HostFiles, path: string): boolean {
+  return files.exists(path) || files.readlink(path) !== undefined
+}
