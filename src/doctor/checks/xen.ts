@@ -1,0 +1,109 @@
+import {type Check, fail, pass, skip, warn} from '../check.js'
+
+export const xenChecks: Check[] = [
+  {
+    id: 'xen.installed',
+    category: 'xen',
+    title: 'Xen installed',
+    explain: `The hypervisor image (/boot/xen-*.gz) and the toolstack (xl, xenstored) come from the distribution's
+packages (Debian: xen-system-amd64 and qemu-system-xen for HVM guests). xensetup init installs them.`,
+    run: ({facts}) => {
+      const xen = facts.xen
+      if (xen.installed && xen.toolsInstalled) return pass(`Xen ${xen.version ?? ''}`.trim())
+      if (xen.installed) return fail('hypervisor image present but the xl toolstack is missing', 'xensetup init --only packages')
+      return warn('Xen is not installed', 'xensetup init')
+    },
+  },
+  {
+    id: 'xen.version_skew',
+    category: 'xen',
+    title: 'One Xen version installed',
+    dependsOn: ['xen.installed'],
+    explain: `Several /boot/xen-*.gz images mean GRUB may boot an older hypervisor than the tools expect; xl then fails
+with "getting physinfo: Permission denied" or "xen_scheduler: (null)" (the sysctl interface version differs, which
+Xen reports as EACCES even to root). Remove the stale images and regenerate grub.cfg.`,
+    run: ({facts}) => {
+      const images = facts.xen.images.filter((image) => image.endsWith('.gz'))
+      if (images.length <= 1) return pass(images[0] ?? facts.xen.version ?? 'one version')
+      return warn(`several hypervisor images: ${images.join(', ')}`, 'remove the old xen-hypervisor packages, then update-grub')
+    },
+  },
+  {
+    id: 'xen.running',
+    category: 'xen',
+    title: 'Booted into Xen',
+    dependsOn: ['xen.installed'],
+    explain: `/sys/hypervisor/type says "xen" only when this kernel runs on Xen. Installed but not running means the
+machine was not rebooted, or GRUB booted plain Linux (see boot.default_is_xen). Every xl command then fails with
+"xencall: error: Could not obtain handle on privileged command interface" and "cannot init xl context".`,
+    run: ({facts, state}) => {
+      if (state === 'dom0' || state === 'domU') return pass(`Xen ${facts.xen.runningVersion ?? ''}`.trim())
+      return warn('installed but not running: reboot into the Xen entry (xl would say "cannot init xl context")', 'reboot')
+    },
+  },
+  {
+    id: 'xen.dom0',
+    category: 'xen',
+    title: 'This is the control domain (dom0)',
+    dependsOn: ['xen.running'],
+    explain: `/proc/xen/capabilities contains "control_d" only in dom0. A guest (domU) cannot manage Xen: run xensetup
+on the host itself.`,
+    run: ({facts}) => (facts.xen.dom0 ? pass('control_d') : fail('this kernel is a Xen guest (domU), not dom0', 'run xensetup on the Xen host')),
+  },
+  {
+    id: 'xen.xl_context',
+    category: 'xen',
+    title: 'xl can reach Xen ("cannot init xl context")',
+    dependsOn: ['xen.installed'],
+    explain: `"cannot init xl context" has three causes, checked in order: the machine is not booted into Xen; /proc/xen
+(xenfs) is not mounted, so the privcmd interface and xenstored's capabilities check are missing; or the Xen services
+(xenstored, xenconsoled; Debian: the "xen" init script) are not running, so "cannot connect to xenstore" follows.`,
+    run: ({facts, state}) => {
+      const xen = facts.xen
+      if (state === 'bare') return skip('Xen is not installed')
+      if (state === 'installed') return fail('not booted into Xen: xl cannot init its context', 'reboot into the Xen entry (xensetup init --only boot makes it the default)')
+      if (!xen.xenfsMounted) return fail('/proc/xen (xenfs) is not mounted: xl cannot init its context', 'mount -t xenfs xenfs /proc/xen   # and: xensetup init --only xenfs')
+      const stopped = Object.entries(xen.services).filter(([, enabled]) => !enabled).map(([name]) => name)
+      if (stopped.length > 0) return fail(`Xen services not enabled: ${stopped.join(', ')}`, `systemctl enable --now ${stopped.join(' ')}`)
+      return pass('booted into Xen, xenfs mounted, services enabled')
+    },
+  },
+  {
+    id: 'dom0.services_enabled',
+    category: 'dom0',
+    title: 'Xen services start at boot',
+    dependsOn: ['xen.installed'],
+    explain: `xenstored and xenconsoled (Debian 12: the "xen" SysV script; Debian 13: xen.service) must start on every Xen
+boot, and xendomains starts the guests in /etc/xen/auto. All carry a condition on /proc/xen/capabilities, so
+enabling them is harmless on native boots.`,
+    run: ({facts}) => {
+      const services = Object.entries(facts.xen.services)
+      if (services.length === 0) return fail('no Xen services found', 'xensetup init --only packages,services')
+      const disabled = services.filter(([, enabled]) => !enabled).map(([name]) => name)
+      if (disabled.length > 0) return warn(`not enabled: ${disabled.join(', ')}`, 'xensetup init --only services')
+      return pass(`enabled: ${services.map(([name]) => name).join(', ')}`)
+    },
+  },
+  {
+    id: 'dom0.xenfs',
+    category: 'dom0',
+    title: '/proc/xen mounted (xenfs)',
+    dependsOn: ['xen.dom0'],
+    explain: `The Xen units are conditional on /proc/xen/capabilities: without xenfs mounted they are silently skipped,
+and xl fails. Debian's xen init script and the upstream proc-xen.mount unit mount it; elsewhere an fstab line
+"xenfs /proc/xen xenfs defaults 0 0" does.`,
+    run: ({facts}) => (facts.xen.xenfsMounted ? pass('xenfs on /proc/xen') : fail('xenfs is not mounted on /proc/xen', 'mount -t xenfs xenfs /proc/xen')),
+  },
+  {
+    id: 'legacy.xend_rules',
+    category: 'dom0',
+    title: 'No obsolete xend udev rule',
+    explain: `/etc/udev/rules.d/xend.rules comes from xend, removed in Xen 4.5. udev then fails at every boot with
+"failed to execute '/usr/lib/udev/socket:/org/xen/xend/udev_event'". Delete it and reload udev.`,
+    run: ({facts}) =>
+      facts.xen.obsoleteXendRules
+        ? warn('obsolete /etc/udev/rules.d/xend.rules (socket:/org/xen/xend/udev_event)', 'rm /etc/udev/rules.d/xend.rules && udevadm control --reload')
+        : pass('none'),
+  },
+]
+
