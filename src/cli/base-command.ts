@@ -1,6 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import {Host} from '../host/host.js'
 import {EXIT, UserError} from './errors.js'
+import {errorOutput} from './output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -18,15 +18,6 @@ export abstract class BaseCommand extends Command {
     verbose: Flags.boolean({char: 'v', helpGroup: 'GLOBAL', summary: 'Show each command as it runs.'}),
   }
 
-  /** The target machine; a --root that is missing or not a directory is a usage error. */
-  protected hostAt(root: string): Host {
-    const host = new Host(root)
-    if (!host.isDirectory('/')) {
-      throw new UserError(`--root ${root} is not a directory`, 'give the directory that holds the target root file system', EXIT.usage)
-    }
-    return host
-  }
-
   protected async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     const known = error instanceof UserError
     const exitCode = known ? error.exitCode : (error.oclif?.exit ?? error.exitCode ?? EXIT.failure)
@@ -34,11 +25,8 @@ export abstract class BaseCommand extends Command {
     const message = (error.message || String(error)).split('\n')[0].replace(/^Error: /, '')
     const hint = known ? error.hint : exitCode === EXIT.usage ? `see 'xensetup ${this.id} --help'` : undefined
     process.exitCode = exitCode
-    if (this.jsonEnabled()) {
-      this.logJson({error: {message, hint: hint ?? null, exitCode}})
-      return
-    }
     if (!known && exitCode !== EXIT.usage && process.env.XENSETUP_DEBUG) process.stderr.write(`${error.stack}\n`)
-    process.stderr.write(`xensetup: ${message}${hint ? ` (hint: ${hint})` : ''}\n`)
+    const output = errorOutput({message, hint: hint ?? null, exitCode}, this.jsonEnabled())
+    process[output.stream].write(output.text)
   }
 }

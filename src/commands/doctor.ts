@@ -1,11 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {EXIT, UserError} from '../cli/errors.js'
-import {CATALOGUE} from '../doctor/catalogue.js'
-import {evaluate} from '../doctor/evaluate.js'
-import {report, reportText} from '../doctor/report.js'
-import {hostState} from '../doctor/state.js'
-import {gatherFacts} from '../facts/index.js'
+import {runDoctor} from '../doctor/run-doctor.js'
 
 export default class Doctor extends BaseCommand {
   static summary = 'Check that this host can run Xen (before) and that its Xen dom0 is healthy (after).'
@@ -21,19 +16,9 @@ FAIL or SKIP with what it found and a fix. Exit 0 when nothing fails (warnings a
 
   async run() {
     const {flags} = await this.parse(Doctor)
-    if (flags.explain !== undefined) return this.explain(flags.explain)
-    const facts = gatherFacts(this.hostAt(flags.root))
-    const state = hostState(facts)
-    const doc = report(facts, state, evaluate(CATALOGUE, {facts, state}))
-    if (doc.summary.fail > 0) process.exitCode = EXIT.failure
-    if (!this.jsonEnabled()) process.stdout.write(reportText(doc, flags.verbose))
-    return doc
-  }
-
-  private explain(id: string) {
-    const check = CATALOGUE.find((c) => c.id === id)
-    if (!check) throw new UserError(`no check named ${id}`, `ids: ${CATALOGUE.map((c) => c.id).join(', ')}`)
-    if (!this.jsonEnabled()) process.stdout.write(`${check.id}: ${check.title}\n\n${check.explain}\n`)
-    return {id: check.id, title: check.title, category: check.category, explain: check.explain}
+    const outcome = runDoctor(flags)
+    process.exitCode = outcome.exitCode
+    if (!this.jsonEnabled()) process.stdout.write(outcome.text)
+    return outcome.document
   }
 }

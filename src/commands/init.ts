@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import {openHost} from '../cli/output.js'
 import {runInit} from '../init/run-init.js'
 import {STEP_IDS} from '../steps/ids.js'
 
@@ -33,6 +34,6 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
 
   async run() {
     const {flags} = await this.parse(Init)
-    return runInit(this.hostAt(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text))
+    return runInit(openHost(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text))
   }
 }

@@ -115,8 +115,9 @@ function describeInterface(files: HostFiles, name: string): NetworkInterface {
     ports: isBridge ? files.list(`${dir}/brif`) : [],
     master: masterLink ? path.posix.basename(masterLink) : null,
     wireless: files.isDirectory(`${dir}/wireless`) || files.exists(`${dir}/phy80211`),
-    // /sys/class/net entries link into /sys/devices; software interfaces live under devices/virtual.
-    virtual: files.readlink(dir)?.includes('/devices/virtual/') ?? false,
+    // /sys/class/net entries link into /sys/devices: software interfaces live under devices/virtual,
+    // Xen backend vifs under devices/vif-<domid>-<n>.
+    virtual: /\/devices\/(virtual|vif-)/.test(files.readlink(dir) ?? ''),
     operstate: files.value(`${dir}/operstate`) || null,
   }
 }

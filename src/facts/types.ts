@@ -146,7 +146,7 @@ export interface NetworkInterface {
   /** The bridge this interface is a port of. */
   master: string | null
   wireless: boolean
-  /** Not backed by hardware (/sys/devices/virtual): bridges, vifs, tunnels. */
+  /** Not backed by hardware: bridges, tunnels, Xen vifs (sysfs devices/virtual, devices/vif-*). */
   virtual: boolean
   operstate: string | null
 }

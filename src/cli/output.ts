@@ -1,0 +1,28 @@
+import {Host} from '../host/host.js'
+import {EXIT, UserError} from './errors.js'
+
+/** The target machine; a --root that is missing or not a directory is a usage error. */
+export function openHost(root: string): Host {
+  const host = new Host(root)
+  if (!host.isDirectory('/')) {
+    throw new UserError(`--root ${root} is not a directory`, 'give the directory that holds the target root file system', EXIT.usage)
+  }
+  return host
+}
+
+/** JSON exactly as oclif's logJson prints it (pretty, uncoloured when piped), so both paths agree. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+export interface ErrorReport {
+  message: string
+  hint: string | null
+  exitCode: number
+}
+
+/** One line for a person, or one JSON document for automation: never a stack trace. */
+export function errorOutput(error: ErrorReport, json: boolean): {stream: 'stdout' | 'stderr'; text: string} {
+  if (json) return {stream: 'stdout', text: jsonText({error})}
+  return {stream: 'stderr', text: `xensetup: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}\n`}
+}

@@ -1,0 +1,44 @@
+import {EXIT, UserError} from '../cli/errors.js'
+import {openHost} from '../cli/output.js'
+import {gatherFacts} from '../facts/index.js'
+import {CATALOGUE} from './catalogue.js'
+import type {Category} from './check.js'
+import {evaluate} from './evaluate.js'
+import {type DoctorReport, report, reportText} from './report.js'
+import {hostState} from './state.js'
+
+export interface DoctorFlags {
+  root: string
+  verbose: boolean
+  explain?: string
+}
+
+export interface Explanation {
+  id: string
+  title: string
+  category: Category
+  explain: string
+}
+
+export interface DoctorOutcome {
+  document: DoctorReport | Explanation
+  /** What a person sees instead of the JSON document. */
+  text: string
+  exitCode: number
+}
+
+/** doctor's whole job, shared by the oclif command and the fast launcher: facts → checks → report. */
+export function runDoctor(flags: DoctorFlags): DoctorOutcome {
+  if (flags.explain !== undefined) return explain(flags.explain)
+  const facts = gatherFacts(openHost(flags.root))
+  const state = hostState(facts)
+  const document = report(facts, state, evaluate(CATALOGUE, {facts, state}))
+  return {document, text: reportText(document, flags.verbose), exitCode: document.summary.fail > 0 ? EXIT.failure : EXIT.ok}
+}
+
+function explain(id: string): DoctorOutcome {
+  const check = CATALOGUE.find((c) => c.id === id)
+  if (!check) throw new UserError(`no check named ${id}`, `ids: ${CATALOGUE.map((c) => c.id).join(', ')}`)
+  const document = {id: check.id, title: check.title, category: check.category, explain: check.explain}
+  return {document, text: `${check.id}: ${check.title}\n\n${check.explain}\n`, exitCode: EXIT.ok}
+}

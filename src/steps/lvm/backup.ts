@@ -1,0 +1,46 @@
+import {StepFailure} from '../../engine/step.js'
+import type {Host} from '../../host/host.js'
+import {isSection, type LvmSection, type LvmValue, parseLvmText, sectionAt} from './lvm-text.js'
+
+/** A physical volume as a metadata backup records it. */
+export interface BackupPv {
+  /** PV UUID; udev links it as /dev/disk/by-id/lvm-pv-uuid-<id>. */
+  id: string | null
+  /** The device name LVM used when it wrote the backup ("# Hint only": names can change across boots). */
+  device: string | null
+}
+
+/**
+ * Where LVM writes its metadata backups: backup/backup_dir from lvmlocal.conf (which overrides lvm.conf)
+ * or lvm.conf, else <system dir>/backup.
+ */
+export function backupDirectory(host: Host, systemDir: string): string {
+  for (const file of [`${systemDir}/lvmlocal.conf`, `${systemDir}/lvm.conf`]) {
+    const text = host.read(file)
+    if (text === undefined) continue
+    const dir = sectionAt(parseOrExplain(text, file), ['backup'])?.backup_dir
+    if (typeof dir === 'string') return dir
+  }
+  return `${systemDir}/backup`
+}
+
+/** The PVs of a volume group from its metadata backup. */
+export function pvsInBackup(text: string, vgName: string, file: string): BackupPv[] {
+  const volumes = sectionAt(parseOrExplain(text, file), [vgName, 'physical_volumes'])
+  if (!volumes) throw new StepFailure(`${file} has no physical_volumes section for ${vgName}; it is not a metadata backup LVM wrote: move it away and re-run`)
+  return Object.values(volumes)
+    .filter(isSection)
+    .map((pv: LvmSection) => ({id: stringOrNull(pv.id), device: stringOrNull(pv.device)}))
+}
+
+function parseOrExplain(text: string, file: string): LvmSection {
+  try {
+    return parseLvmText(text)
+  } catch (error) {
+    throw new StepFailure(`${file} is not valid LVM configuration text (${(error as Error).message}); LVM cannot read it either: fix it and re-run`)
+  }
+}
+
+function stringOrNull(value: LvmValue | undefined): string | null {
+  return typeof value === 'string' ? value : null
+}
