@@ -26,7 +26,7 @@ export async function resolveOptions(
   return {
     dom0MemMiB: await dom0Mem(flags, facts, prompter, hostMiB),
     dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
-    uplink: steps.includes('bridge') ? await uplink(flags, facts, prompter) : null,
+    uplink: steps.includes('bridge') || flags.uplink !== undefined ? await uplink(flags, facts, prompter) : null,
     vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter) : null,
     vgName: vgName(flags['vg-name']),
     forceWipe: flags['force-wipe'],

@@ -35,7 +35,7 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
   const facts = gatherFacts(host)
   const profile = profileFor(facts.distro)
   if (!facts.distro.supported || !profile) {
-    throw new UserError(`${facts.distro.prettyName || facts.distro.id}: ${facts.distro.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
+    throw new UserError(`${facts.distro.name} ${facts.distro.versionId ?? ''}`.trim() + `: ${facts.distro.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
   }
   if (!flags['dry-run'] && host.isLive && process.getuid?.() !== 0) {
     throw new UserError('changing this machine needs root', 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
