@@ -1,14 +1,18 @@
-import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import type {Host} from './host.js'
 import type {CommandRunner, RunOptions, RunResult} from './runner.js'
 
-/** What a chroot needs from the running kernel for apt, update-grub, LVM and udev-aware tools to work. */
-const MOUNTS: ReadonlyArray<{target: string; argv: (real: string) => string[]}> = [
+/**
+ * What a chroot needs from the running kernel for apt, update-grub and LVM. grub-probe needs /sys to map
+ * a partition to its disk and /dev for the root device's node; the binds are made slaves so nothing
+ * mounted or unmounted under them reaches the host's own /sys and /dev.
+ */
+const MOUNTS: ReadonlyArray<{target: string; argv: (real: string) => string[]; slave?: true}> = [
   {target: '/proc', argv: (real) => ['mount', '-t', 'proc', 'proc', real]},
-  {target: '/sys', argv: (real) => ['mount', '--rbind', '/sys', real]},
-  {target: '/dev', argv: (real) => ['mount', '--rbind', '/dev', real]},
-  {target: '/run/udev', argv: (real) => ['mount', '--bind', '/run/udev', real]},
+  {target: '/sys', argv: (real) => ['mount', '--bind', '/sys', real], slave: true},
+  {target: '/dev', argv: (real) => ['mount', '--bind', '/dev', real], slave: true},
+  {target: '/dev/pts', argv: (real) => ['mount', '-t', 'devpts', '-o', 'newinstance,ptmxmode=0666,mode=620', 'devpts', real]},
 ]
 
 /** Keeps maintainer scripts from starting daemons inside the chroot (they start on the target's boot). */
@@ -44,15 +48,20 @@ export class ChrootRunner implements CommandRunner {
     const already = mountPoints()
     for (const mount of MOUNTS) {
       const real = this.host.real(mount.target)
-      if (already.has(real) || !this.host.isDirectory(mount.target) || !isDirectoryOnHost(mount.target)) continue
-      const result = await this.outer.run(mount.argv(real))
-      if (result.failed) throw new Error(`cannot mount ${mount.target} in ${this.host.root}: ${result.stderr.trim()}`)
+      if (already.has(real) || !this.host.isDirectory(mount.target)) continue
+      await this.mustRun(mount.argv(real), mount.target)
       this.mounted.push(real)
+      if (mount.slave) await this.mustRun(['mount', '--make-rslave', real], mount.target)
     }
     if (!this.host.exists(POLICY_RC_D) && this.host.isDirectory(path.dirname(POLICY_RC_D))) {
       writeFileSync(this.host.real(POLICY_RC_D), '#!/bin/sh\n# written by xensetup for the length of one run\nexit 101\n', {mode: 0o755})
       this.policyAdded = true
     }
+  }
+
+  private async mustRun(argv: string[], target: string): Promise<void> {
+    const result = await this.outer.run(argv)
+    if (result.failed) throw new Error(`cannot mount ${target} in ${this.host.root}: ${result.stderr.trim()}`)
   }
 
   async close(): Promise<void> {
@@ -61,9 +70,9 @@ export class ChrootRunner implements CommandRunner {
     if (this.policyAdded) rmSync(this.host.real(POLICY_RC_D), {force: true})
     this.policyAdded = false
     for (const real of (this.mounted ?? []).reverse()) {
-      const result = await this.outer.run(['umount', '-R', real])
+      const result = await this.outer.run(['umount', real])
       // A process still holding a file open (gpg-agent, dirmngr) would block a plain umount.
-      if (result.failed) await this.outer.run(['umount', '-R', '-l', real])
+      if (result.failed) await this.outer.run(['umount', '-l', real])
     }
     this.mounted = undefined
   }
@@ -72,8 +81,4 @@ export class ChrootRunner implements CommandRunner {
 function mountPoints(): Set<string> {
   const text = readFileSync('/proc/mounts', 'utf8')
   return new Set(text.split('\n').map((line) => line.split(' ')[1]?.replaceAll('\\040', ' ')).filter(Boolean))
-}
-
-function isDirectoryOnHost(target: string): boolean {
-  return statSync(target, {throwIfNoEntry: false})?.isDirectory() ?? false
 }
