@@ -1,0 +1,42 @@
+import {profileFor} from '../../src/distros/profile.js'
+import {gatherFacts} from '../../src/facts/index.js'
+import {Host} from '../../src/host/host.js'
+import type {InitContext, InitOptions} from '../../src/steps/context.js'
+import {STEP_IDS} from '../../src/steps/ids.js'
+import {FakeRunner} from './fake-runner.js'
+
+/** The context init builds for a step, over a directory tree, with facts gathered from it for real. */
+export function contextFor(root: string, options: Partial<InitOptions> = {}, probe = new FakeRunner()): InitContext {
+  const host = new Host(root)
+  const facts = gatherFacts(host)
+  const profile = profileFor(facts.distro)
+  if (!profile) throw new Error(`no profile for ${facts.distro.id}`)
+  return {
+    host,
+    facts,
+    profile,
+    probe,
+    options: {
+      dom0MemMiB: 2048,
+      dom0MaxVcpus: '1-4',
+      uplink: null,
+      vgDevice: null,
+      vgName: 'vg0',
+      forceWipe: false,
+      trialBoot: false,
+      steps: STEP_IDS,
+      offline: true,
+      ...options,
+    },
+  }
+}
+
+/** Minimal machine files for a distribution: os-release plus the memory and CPU every plan reads. */
+export function machine(osRelease: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    '/etc/os-release': osRelease,
+    '/proc/meminfo': 'MemTotal:       16315392 kB\n',
+    '/proc/cpuinfo': 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu lm vmx ept\n\n',
+    ...extra,
+  }
+}

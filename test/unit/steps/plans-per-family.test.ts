@@ -1,0 +1,150 @@
+import {afterEach, describe, expect, test} from '@jest/globals'
+import type {Change, CommandChange} from '../../../src/engine/change.js'
+import type {Step, StepPlan} from '../../../src/engine/step.js'
+import {bootStep} from '../../../src/steps/boot.js'
+import type {InitContext} from '../../../src/steps/context.js'
+import {packagesStep} from '../../../src/steps/packages.js'
+import {servicesStep} from '../../../src/steps/services.js'
+import {xenfsStep} from '../../../src/steps/xenfs.js'
+import {contextFor, machine} from '../../lib/init-context.js'
+import {makeTree, removeTree} from '../../lib/tree.js'
+
+const OS = {
+  debian12: 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+  ubuntu2204: 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n',
+  fedora: 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=42\n',
+  tumbleweed: 'NAME="openSUSE Tumbleweed"\nID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20241201"\n',
+  alpine: 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\n',
+  gentoo: 'NAME=Gentoo\nID=gentoo\n',
+  arch: 'NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n',
+}
+
+let root: string
+afterEach(() => root && removeTree(root))
+
+async function plan(step: Step<InitContext>, context: InitContext): Promise<StepPlan> {
+  return step.plan(context)
+}
+const argvs = (p: StepPlan) => ('changes' in p ? p.changes.filter((c): c is CommandChange => c.kind === 'command').map((c) => c.argv) : [])
+const files = (p: StepPlan) => ('changes' in p ? p.changes.filter((c: Change) => c.kind === 'file').map((c) => (c.kind === 'file' ? c.path : '')) : [])
+
+describe('packages step per family', () => {
+  test.each([
+    ['debian12', ['apt-get', 'install'], ['xen-system-amd64', 'qemu-system-xen', 'bridge-utils', 'lvm2']],
+    ['ubuntu2204', ['apt-get', 'install'], ['xen-system-amd64', 'qemu-system-x86-xen', 'bridge-utils', 'lvm2']],
+    ['fedora', ['dnf', 'install', '-y'], ['xen', 'xen-hypervisor', 'qemu-system-x86-core', 'edk2-ovmf-xen', 'lvm2']],
+    ['tumbleweed', ['zypper', '--non-interactive', 'install'], ['xen', 'xen-tools', 'xen-libs', 'lvm2']],
+    ['alpine', ['apk', 'add'], ['xen', 'xen-hypervisor', 'xen-qemu', 'seabios', 'bridge', 'lvm2']],
+    ['gentoo', ['emerge', '--noreplace', '--quiet'], ['app-emulation/xen', 'app-emulation/xen-tools', 'net-misc/bridge-utils', 'sys-fs/lvm2']],
+  ] as const)('%s installs its Xen packages with its own package manager', async (os, head, packages) => {
+    root = makeTree(machine(OS[os]))
+    const install = argvs(await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'}))).at(-1) ?? []
+    expect(install.slice(0, head.length)).toEqual(head)
+    expect(install.slice(-packages.length)).toEqual(packages)
+  })
+
+  test('Debian with everything in dpkg status plans nothing and reports the Xen version', async () => {
+    const status = ['xen-system-amd64', 'qemu-system-xen', 'bridge-utils', 'lvm2', 'xen-hypervisor-4.17-amd64']
+      .map((name) => `Package: ${name}\nStatus: install ok installed\nVersion: 4.17.5+72-g01140da4e8-1\n`)
+      .join('\n')
+    root = makeTree(machine(OS.debian12, {'/var/lib/dpkg/status': status, '/boot/xen-4.17-amd64.gz': ''}))
+    const result = await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'}))
+    expect(result).toEqual({changes: [], state: expect.stringMatching(/^Xen 4\.17/)})
+  })
+
+  test('without --vg-device and the bridge step, lvm2 and bridge-utils are not installed', async () => {
+    root = makeTree(machine(OS.debian12))
+    const install = argvs(await plan(packagesStep, contextFor(root, {steps: ['packages', 'boot']}))).at(-1)
+    expect(install?.slice(-2)).toEqual(['xen-system-amd64', 'qemu-system-xen'])
+  })
+
+  test('Arch has no Xen package: the step fails with how to build it from the AUR', async () => {
+    root = makeTree(machine(OS.arch))
+    await expect(plan(packagesStep, contextFor(root))).rejects.toThrow(/xen is not installed.*makepkg -si/)
+  })
+})
+
+describe('boot step per family', () => {
+  test('Debian writes the two grub.d drop-ins around xen.cfg and regenerates grub.cfg', async () => {
+    root = makeTree(machine(OS.debian12))
+    const result = await plan(bootStep, contextFor(root))
+    expect(files(result)).toEqual(['/etc/default/grub.d/00-xensetup.cfg', '/etc/default/grub.d/zz-xensetup.cfg'])
+    expect(argvs(result)).toEqual([['grub-mkconfig', '-o', '/boot/grub/grub.cfg']])
+  })
+
+  test.each([
+    ['fedora', ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg']],
+    ['tumbleweed', ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg']],
+    ['gentoo', ['grub-mkconfig', '-o', '/boot/grub/grub.cfg']],
+  ] as const)('%s keeps its settings in a block of /etc/default/grub and runs %j', async (os, mkconfig) => {
+    root = makeTree(machine(OS[os], {'/etc/default/grub': 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_XEN_DEFAULT=""\n'}))
+    const result = await plan(bootStep, contextFor(root))
+    expect(argvs(result)).toEqual([mkconfig])
+    const change = 'changes' in result ? result.changes[0] : undefined
+    expect(change).toMatchObject({kind: 'file', path: '/etc/default/grub'})
+    expect(change?.kind === 'file' && change.after).toBe(
+      'GRUB_TIMEOUT=5\nGRUB_CMDLINE_XEN_DEFAULT=""\n# BEGIN xensetup boot\nGRUB_DEFAULT=saved\n' +
+        'GRUB_CMDLINE_XEN_DEFAULT="${GRUB_CMDLINE_XEN_DEFAULT:+$GRUB_CMDLINE_XEN_DEFAULT }dom0_mem=2048M,max:2048M dom0_max_vcpus=1-4"\n# END xensetup boot\n',
+    )
+  })
+})
+
+describe('services step per family', () => {
+  test.each([
+    ['debian12', [['systemctl', 'enable', 'xen', 'xendomains']]],
+    ['fedora', [['systemctl', 'enable', 'xenstored', 'xenconsoled', 'xen-qemu-dom0-disk-backend', 'xendomains']]],
+    ['tumbleweed', [['systemctl', 'enable', 'xencommons', 'xendomains']]],
+    ['alpine', ['xenstored', 'xenconsoled', 'xendomains', 'xenqemu'].map((s) => ['rc-update', 'add', s, 'default'])],
+    ['gentoo', ['xencommons', 'xenstored', 'xenconsoled', 'xendomains', 'xenqemudev'].map((s) => ['rc-update', 'add', s, 'default'])],
+  ] as const)('%s enables %j before Xen is installed', async (os, expected) => {
+    root = makeTree(machine(OS[os]))
+    expect(argvs(await plan(servicesStep, contextFor(root)))).toEqual(expected)
+  })
+
+  test('once Xen is installed only units that shipped are enabled, and enabled ones are left alone', async () => {
+    root = makeTree(
+      machine(OS.fedora, {
+        '/sbin/init': '',
+        '/run/systemd/system/.keep': '',
+        '/boot/xen-4.19.1.gz': '',
+        '/usr/sbin/xl': '',
+        '/usr/lib/systemd/system/xenstored.service': '[Unit]\n',
+        '/usr/lib/systemd/system/xenconsoled.service': '[Unit]\n',
+        '/usr/lib/systemd/system/xendomains.service': '[Unit]\n',
+        '/etc/systemd/system/multi-user.target.wants/xenstored.service': '',
+      }),
+    )
+    expect(argvs(await plan(servicesStep, contextFor(root)))).toEqual([['systemctl', 'enable', 'xenconsoled', 'xendomains']])
+  })
+})
+
+describe('xenfs step', () => {
+  test('sets autoballoon in the commented line of xl.conf, keeping everything else', async () => {
+    const xlConf = '## Global XL config file ##\n\n# automatically balloon down dom0 when xen doesn\'t have enough free\n#autoballoon="auto"\n\n#run_hotplug_scripts=1\n'
+    root = makeTree(machine(OS.debian12, {'/etc/xen/xl.conf': xlConf}))
+    const result = await plan(xenfsStep, contextFor(root))
+    expect('changes' in result && result.changes).toEqual([
+      expect.objectContaining({path: '/etc/xen/xl.conf', after: xlConf.replace('#autoballoon="auto"', 'autoballoon="off"')}),
+    ])
+  })
+
+  test('adds no fstab line where the distro script mounts xenfs (Debian\'s /etc/init.d/xen)', async () => {
+    root = makeTree(
+      machine(OS.debian12, {'/boot/xen-4.17-amd64.gz': '', '/etc/init.d/xen': 'mount -t xenfs xenfs /proc/xen\n', '/etc/xen/xl.conf': 'autoballoon="off"\n', '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n'}),
+    )
+    expect(await plan(xenfsStep, contextFor(root))).toEqual({changes: [], state: 'xenfs mounted by /etc/init.d/xen'})
+  })
+
+  test('adds a managed fstab line where nothing mounts xenfs, and refuses a malformed fstab', async () => {
+    const base = {'/boot/xen-4.17-amd64.gz': '', '/etc/init.d/xen': '#!/bin/sh\n', '/etc/xen/xl.conf': 'autoballoon="off"\n'}
+    root = makeTree(machine(OS.debian12, {...base, '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n'}))
+    const result = await plan(xenfsStep, contextFor(root))
+    expect('changes' in result && result.changes[0]).toMatchObject({
+      path: '/etc/fstab',
+      after: 'UUID=1 / ext4 defaults 0 1\n# BEGIN xensetup xenfs\nxenfs /proc/xen xenfs defaults 0 0\n# END xensetup xenfs\n',
+    })
+    removeTree(root)
+    root = makeTree(machine(OS.debian12, {...base, '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n/dev/sdb1 /srv\n'}))
+    await expect(plan(xenfsStep, contextFor(root))).rejects.toThrow(/\/etc\/fstab: line 2 has 2 fields/)
+  })
+})
