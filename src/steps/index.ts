@@ -2,12 +2,13 @@ import {UserError} from '../cli/errors.js'
 import type {Step} from '../engine/step.js'
 import {bootStep} from './boot.js'
 import type {InitContext} from './context.js'
+import {lvmStep} from './lvm.js'
 import {packagesStep} from './packages.js'
 import {servicesStep} from './services.js'
 import {xenfsStep} from './xenfs.js'
 
 /** In STEP_IDS order: each step may rely on the ones before it having run. */
-const STEPS: Step<InitContext>[] = [packagesStep, bootStep, servicesStep, xenfsStep]
+const STEPS: Step<InitContext>[] = [packagesStep, bootStep, servicesStep, xenfsStep, lvmStep]
 
 /** The steps --only and --skip leave, in run order. */
 export function selectSteps(only: string[] = [], skip: string[] = []): Step<InitContext>[] {

@@ -10,13 +10,20 @@ export interface BackupPv {
   device: string | null
 }
 
+/** The group's PVs as its metadata backup records them, with the file; undefined when there is no backup. */
+export function readVgBackup(host: Host, systemDir: string, vgName: string): {file: string; pvs: BackupPv[]} | undefined {
+  const file = `${backupDirectory(host, systemDir)}/${vgName}`
+  const text = readAsRoot(host, file)
+  return text === undefined ? undefined : {file, pvs: pvsInBackup(text, vgName, file)}
+}
+
 /**
  * Where LVM writes its metadata backups: backup/backup_dir from lvmlocal.conf (which overrides lvm.conf)
  * or lvm.conf, else <system dir>/backup.
  */
 export function backupDirectory(host: Host, systemDir: string): string {
   for (const file of [`${systemDir}/lvmlocal.conf`, `${systemDir}/lvm.conf`]) {
-    const text = host.read(file)
+    const text = readAsRoot(host, file)
     if (text === undefined) continue
     const dir = sectionAt(parseOrExplain(text, file), ['backup'])?.backup_dir
     if (typeof dir === 'string') return dir
@@ -31,6 +38,17 @@ export function pvsInBackup(text: string, vgName: string, file: string): BackupP
   return Object.values(volumes)
     .filter(isSection)
     .map((pv: LvmSection) => ({id: stringOrNull(pv.id), device: stringOrNull(pv.device)}))
+}
+
+/** LVM keeps its backup directory root-only (0700): without root, whether the group exists is unknown. */
+function readAsRoot(host: Host, file: string): string | undefined {
+  try {
+    return host.read(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM') throw error
+    throw new StepFailure(`cannot read ${file} (${code}): run as root to see whether the volume group exists`)
+  }
 }
 
 function parseOrExplain(text: string, file: string): LvmSection {

@@ -35,10 +35,10 @@ export function resolveInRoot(host: Host, target: string): string {
 }
 
 /**
- * The disk, partition or loop device that `given` (resolved to `real`) names, once sysfs and procfs show
- * that nothing uses it. These refusals cannot be overridden: --force-wipe only covers signatures.
+ * Refuses a device that is missing, not a disk, partition or loop device, holds the running system, or is
+ * used according to sysfs and procfs. None of this can be overridden: --force-wipe only covers signatures.
  */
-export function unusedDevice(host: Host, devices: BlockDevice[], given: string, real: string): BlockDevice {
+export function ensureUnused(host: Host, devices: BlockDevice[], given: string, real: string): void {
   const named = given === real ? given : `${given} (${real})`
   if (!host.exists(real)) {
     throw new StepFailure(`--vg-device ${named} does not exist; list the disks with lsblk and give one that is there`)
@@ -64,7 +64,6 @@ export function unusedDevice(host: Host, devices: BlockDevice[], given: string, 
     )
   }
   if (device.readOnly) throw new StepFailure(`--vg-device ${named} is read-only; give a writable disk`)
-  return device
 }
 
 /** Mounts, swap and stacked devices on the device or any of its partitions, as sentences. */

@@ -4,7 +4,6 @@ import {type CommandRunner, displayArgv, outputTail} from '../../host/runner.js'
 /** One magic string on the device, as `wipefs --no-act --json` reports it. */
 export interface Signature {
   type: string
-  offset: string
   uuid: string | null
   label: string | null
 }
@@ -20,7 +19,7 @@ export async function probeSignatures(probe: CommandRunner, device: string): Pro
   const argv = ['wipefs', '--no-act', '--json', device]
   const result = await probe.run(argv)
   if (result.failed) {
-    throw new StepFailure(`cannot look for signatures on ${device}: ${displayArgv(argv)} failed (run as root)`, outputTail(result))
+    throw new StepFailure(`cannot look for signatures on ${device}: ${displayArgv(argv)} failed: ${outputTail(result, 1) || `exit ${result.exitCode}`}`)
   }
   return parseWipefsJson(result.stdout)
 }
@@ -31,11 +30,10 @@ export function parseWipefsJson(stdout: string): Signature[] {
   try {
     parsed = JSON.parse(stdout)
   } catch {
-    throw new StepFailure('wipefs --json printed something that is not JSON; is util-linux older than 2.29?', stdout.slice(0, 500))
+    throw new StepFailure('wipefs --json printed something that is not JSON', stdout.slice(0, 500))
   }
   return (parsed.signatures ?? []).map((found) => ({
     type: found.type ?? 'unknown',
-    offset: found.offset ?? '?',
     uuid: found.uuid ?? null,
     label: found.label ?? null,
   }))
