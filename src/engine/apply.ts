@@ -1,6 +1,6 @@
 import {ALREADY_CONFIGURED, describeChange, type Engine} from './engine.js'
 import type {Step, StepReport} from './step.js'
-import {StepFailure} from './step.js'
+import {StepFailure, StepRefusal} from './step.js'
 
 export type RendererKind = 'default' | 'simple' | 'silent'
 
@@ -37,5 +37,5 @@ export async function applySteps<C>(engine: Engine<C>, steps: Step<C>[], rendere
 function failedReport<C>(step: Step<C>, error: unknown): StepReport {
   const message = error instanceof Error ? error.message : String(error)
   const detail = error instanceof StepFailure && error.detail ? `\n${error.detail}` : ''
-  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail}
+  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail, refused: error instanceof StepRefusal}
 }

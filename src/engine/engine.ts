@@ -3,7 +3,7 @@ import type {Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../host/runner.js'
 import type {Change, CommandChange, FileChange} from './change.js'
 import type {Journal} from './journal.js'
-import {type Step, StepFailure, type StepReport} from './step.js'
+import {type Step, StepFailure, StepRefusal, type StepReport} from './step.js'
 
 export const ALREADY_CONFIGURED = 'already configured'
 const MAX_ROUNDS = 3
@@ -29,7 +29,7 @@ export class Engine<C> {
         reports.push(await this.planStep(step))
       } catch (error) {
         if (!(error instanceof StepFailure)) throw error
-        reports.push({id: step.id, title: step.title, status: 'failed', changes: [], error: error.message})
+        reports.push({id: step.id, title: step.title, status: 'failed', changes: [], error: error.message, refused: error instanceof StepRefusal})
       }
     }
     return reports

@@ -14,6 +14,7 @@ export interface StepView {
   state: string | null
   changes: ChangeView[]
   error: string | null
+  refused: boolean
 }
 
 /** The plan or result as JSON-ready data: file changes as unified diffs, commands as argv. */
@@ -44,6 +45,7 @@ export async function viewSteps(reports: StepReport[]): Promise<StepView[]> {
     state: report.state ?? null,
     changes: report.changes.map(viewChange),
     error: report.error ?? null,
+    refused: report.refused ?? false,
   }))
 }
 

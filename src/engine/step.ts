@@ -23,6 +23,8 @@ export interface StepReport {
   state?: string
   changes: Change[]
   error?: string
+  /** The failure is a refusal to destroy data or cut the network, not a breakage. */
+  refused?: boolean
 }
 
 /** A step that cannot reach its state, with what the admin should know (e.g. apt's last lines). */
@@ -34,3 +36,6 @@ export class StepFailure extends Error {
     super(message)
   }
 }
+
+/** A step that will not act because acting could destroy data or cut the host off (exit code 4). */
+export class StepRefusal extends StepFailure {}

@@ -58,3 +58,11 @@ export function gatherFacts(host: Host): Facts {
     unreadable: files.unreadable,
   }
 }
+
+/** Only the block devices: with --root they are the running machine's, not the target tree's. */
+export function gatherBlockFacts(host: Host): Facts['block'] {
+  const files = new HostFiles(host)
+  const mounts = parseProcMounts(files.read('/proc/mounts') ?? '')
+  const swaps = parseProcSwaps(files.read('/proc/swaps') ?? '')
+  return collectBlock(files, mounts, swaps, collectKernel(files).cmdline)
+}

@@ -4,9 +4,10 @@ import {applySteps, type RendererKind} from '../engine/apply.js'
 import {Engine} from '../engine/engine.js'
 import {Journal} from '../engine/journal.js'
 import {planText, type StepView, viewSteps} from '../engine/render-plan.js'
-import {gatherFacts} from '../facts/index.js'
+import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
+import type {Facts} from '../facts/types.js'
 import {ChrootRunner} from '../host/chroot.js'
-import type {Host} from '../host/host.js'
+import {Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, ExecaRunner} from '../host/runner.js'
 import type {InitContext} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
@@ -46,8 +47,10 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
   const outer = new ExecaRunner(flags.verbose ? (argv) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined)
   const runner: CommandRunner & {close?: () => Promise<void>} = host.isLive ? outer : new ChrootRunner(host, outer)
   const journal = new Journal(host)
+  const machine = host.isLive ? host : new Host('/')
   // Facts are re-read for each plan: earlier steps change the host (packages bring units, grub.cfg).
-  const engine = new Engine<InitContext>(host, runner, journal, () => ({host, facts: gatherFacts(host), profile, options, probe: runner}))
+  const contextFor = (): InitContext => ({host, machine, facts: withMachineDisks(gatherFacts(host), host, machine), profile, options, probe: runner})
+  const engine = new Engine<InitContext>(host, runner, journal, contextFor)
   const document = (result: InitDocument['result'], run: string | null, views: StepView[]): InitDocument => ({
     mode: flags['dry-run'] ? 'dry-run' : 'apply',
     root: host.root,
@@ -59,21 +62,29 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
 
   try {
     if (flags['dry-run'] || prompter.interactive) {
-      const views = await viewSteps(await engine.plan(steps))
+      const reports = await engine.plan(steps)
+      const views = await viewSteps(reports)
       if (!json) print(planText(views))
-      if (flags['dry-run']) return document('planned', null, views)
+      const refused = reports.find((r) => r.status === 'failed')
+      if (refused) process.exitCode = refused.refused ? EXIT.refused : EXIT.failure
+      if (flags['dry-run']) return document(refused ? 'failed' : 'planned', null, views)
       if (!views.some((v) => v.status === 'pending')) return document('ok', null, views)
       if (!(await prompter.confirm('Apply these changes?', false))) return document('cancelled', null, views)
     }
     const reports = await applySteps(engine, steps, rendererFor(json))
-    const failed = reports.some((r) => r.status === 'failed')
-    if (failed) process.exitCode = EXIT.failure
+    const failed = reports.find((r) => r.status === 'failed')
+    if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
     const views = await viewSteps(reports)
     if (!json) print(resultText(views, journal.runId))
     return document(failed ? 'failed' : 'ok', journal.runId, views)
   } finally {
     await runner.close?.()
   }
+}
+
+/** Disks are the running machine's even with --root (a chroot shares them): safety checks look there. */
+function withMachineDisks(facts: Facts, host: Host, machine: Host): Facts {
+  return host === machine ? facts : {...facts, block: gatherBlockFacts(machine)}
 }
 
 function rendererFor(json: boolean): RendererKind {

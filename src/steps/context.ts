@@ -19,7 +19,13 @@ export interface InitOptions {
 }
 
 export interface InitContext {
+  /** The target: its files are read and written (the --root tree, or this machine). */
   host: Host
+  /**
+   * The running machine. With --root the target's /dev and /sys are this machine's (the chroot binds
+   * them), so devices are looked up here; facts.block describes this machine's disks too.
+   */
+  machine: Host
   facts: Facts
   profile: DistroProfile
   options: InitOptions

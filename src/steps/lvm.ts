@@ -1,5 +1,5 @@
 import type {CommandChange} from '../engine/change.js'
-import {type Step, StepFailure} from '../engine/step.js'
+import {type Step, StepFailure, StepRefusal} from '../engine/step.js'
 import type {Host} from '../host/host.js'
 import type {InitContext} from './context.js'
 import {type BackupPv, readVgBackup} from './lvm/backup.js'
@@ -26,19 +26,19 @@ export function createLvmStep(systemDir = DEFAULT_LVM_SYSTEM_DIR): Step<InitCont
     id: 'lvm',
     title: 'Volume group for guest disks',
     async plan(context) {
-      const {host, facts, options} = context
+      const {host, machine, facts, options} = context
       const {vgDevice, vgName} = options
       if (vgDevice === null) return {skip: 'no --vg-device given'}
-      const device = resolveInRoot(host, vgDevice)
+      const device = resolveInRoot(machine, vgDevice)
       const backup = readVgBackup(host, systemDir, vgName)
       if (backup) {
-        const places = backup.pvs.map((pv) => currentPath(host, pv)).filter((place) => place !== null)
+        const places = backup.pvs.map((pv) => currentPath(machine, pv)).filter((place) => place !== null)
         if (places.includes(device)) return {changes: [], state: `${vgName} on ${vgDevice}`}
         throw new StepFailure(
           `volume group ${vgName} already exists on ${places.join(', ') || 'unnamed devices'} (${backup.file}), not on ${vgDevice}; choose another name with --vg-name, or give --vg-device ${places[0] ?? 'DEV'} to keep that group`,
         )
       }
-      ensureUnused(host, facts.block.devices, vgDevice, device)
+      ensureUnused(machine, facts.block.devices, vgDevice, device)
       return {changes: await changesFor(context, vgDevice, env)}
     },
   }
@@ -76,7 +76,7 @@ async function changesFor({options, probe}: InitContext, device: string, env: Lv
       found = `an LVM physical volume label that LVM cannot read (${membership.unreadable})`
     }
   }
-  if (!forceWipe) throw new StepFailure(`--vg-device ${device} is not blank: it carries ${found}; ${hint}`)
+  if (!forceWipe) throw new StepRefusal(`--vg-device ${device} is not blank: it carries ${found}; ${hint}`)
   return [{kind: 'command', argv: ['wipefs', '--all', device], why: `erase ${found} (--force-wipe)`}, ...create]
 }
 

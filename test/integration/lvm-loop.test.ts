@@ -85,6 +85,7 @@ describeAsRoot('lvm step on loop devices', () => {
   function engineFor(runner: CommandRunner, options: Partial<InitOptions>) {
     const context = (): InitContext => ({
       host: live,
+      machine: live,
       facts: gatherFacts(live),
       profile: profileFor({family: 'debian', id: 'debian', versionId: '12'})!,
       options: {dom0MemMiB: 2048, dom0MaxVcpus: '1-2', uplink: null, vgDevice: null, vgName: vgNames[0], forceWipe: false, trialBoot: false, steps: ['lvm'], offline: false, ...options},

@@ -13,6 +13,7 @@ export function contextFor(root: string, options: Partial<InitOptions> = {}, pro
   if (!profile) throw new Error(`no profile for ${facts.distro.id}`)
   return {
     host,
+    machine: host,
     facts,
     profile,
     probe,

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import {StepFailure} from '../../engine/step.js'
+import {StepFailure, StepRefusal} from '../../engine/step.js'
 import type {BlockDevice} from '../../facts/types.js'
 import type {Host} from '../../host/host.js'
 
@@ -53,13 +53,13 @@ export function ensureUnused(host: Host, devices: BlockDevice[], given: string, 
   if (device.isRootDisk || device.isBootDisk) {
     const holds = device.isRootDisk ? 'the running system (/)' : 'the boot files (/boot or the EFI partition)'
     const which = device.parent ? `a partition of ${disk}, the disk that holds` : 'the disk that holds'
-    throw new StepFailure(
+    throw new StepRefusal(
       `--vg-device ${named} is ${which} ${holds}; xensetup only creates the volume group on a disk the system does not boot from. Give another disk, or create the VG on a spare partition yourself (pvcreate, vgcreate): xensetup then finds it and leaves it as it is`,
     )
   }
   const uses = usesOf(device, devices)
   if (uses.length > 0) {
-    throw new StepFailure(
+    throw new StepRefusal(
       `--vg-device ${named} is in use: ${uses.join('; ')}. Free it first (umount and remove it from /etc/fstab, swapoff, vgchange -an, cryptsetup close or mdadm --stop) or give another disk`,
     )
   }

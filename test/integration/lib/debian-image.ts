@@ -30,20 +30,20 @@ export class DebianImage {
 
   create(): void {
     const tree = path.join(this.dir, 'tree')
-    sh([DEBIAN_ROOT, this.suite, tree])
-    sh([DISK_IMAGE, 'create', tree, this.image, '4096'])
+    sh(['bash', DEBIAN_ROOT, this.suite, tree])
+    sh(['bash', DISK_IMAGE, 'create', tree, this.image, '4096'])
     rmSync(tree, {recursive: true, force: true})
-    sh([DISK_IMAGE, 'mount', this.image, this.mnt])
-    sh([DISK_IMAGE, 'blank', this.vgImage, '256'])
-    this.vgDevice = sh([DISK_IMAGE, 'attach', this.vgImage])
+    sh(['bash', DISK_IMAGE, 'mount', this.image, this.mnt])
+    sh(['bash', DISK_IMAGE, 'blank', this.vgImage, '256'])
+    this.vgDevice = sh(['bash', DISK_IMAGE, 'attach', this.vgImage])
   }
 
   /** Always safe to call: unmounts, detaches and removes whatever exists. */
   destroy(): void {
     for (const argv of [
-      [DISK_IMAGE, 'umount', this.mnt],
+      ['bash', DISK_IMAGE, 'umount', this.mnt],
       // The VG lives only in the image file and the chroot's /etc/lvm: detaching is all it takes.
-      [DISK_IMAGE, 'detach', this.vgImage],
+      ['bash', DISK_IMAGE, 'detach', this.vgImage],
     ]) {
       try {
         execFileSync(argv[0], argv.slice(1), {stdio: 'ignore'})

@@ -76,7 +76,7 @@ function machine(extra: Record<string, string> = {}, links: Record<string, strin
 function contextFor(root: string, runner: FakeRunner, options: Partial<InitOptions> = {}): InitContext {
   const host = new Host(root)
   const facts = gatherFacts(host)
-  return {host, facts, profile: profileFor({family: 'debian', id: 'debian', versionId: '12'})!, options: {...DEFAULTS, ...options}, probe: runner}
+  return {host, machine: host, facts, profile: profileFor({family: 'debian', id: 'debian', versionId: '12'})!, options: {...DEFAULTS, ...options}, probe: runner}
 }
 
 /** Answers the read-only probes the step may run, as the real tools print them. */

@@ -20,7 +20,9 @@ const OS = {
 }
 
 let root: string
-afterEach(() => root && removeTree(root))
+afterEach(() => {
+  if (root) removeTree(root)
+})
 
 async function plan(step: Step<InitContext>, context: InitContext): Promise<StepPlan> {
   return step.plan(context)
