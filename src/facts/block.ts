@@ -41,7 +41,20 @@ export function parseProcSwaps(text: string): string[] {
 /** Not disks one would put a VG on: RAM disks, compressed swap, optical, floppy, eMMC boot areas, and stacked devices (dm, md, nbd, zvols). */
 const ignoredDevices = /^(ram|zram|sr|fd|dm-|md|nbd|zd)|^mmcblk\d+(boot\d+|rpmb)$/
 
+/** /sys/block sizes are in 512-byte sectors whatever the device's logical block size. */
 const sectorBytes = 512
+/** Smaller is no use as guest storage, and this skips BIOS-boot and other tiny system partitions. */
+const minimumUsefulBytes = 1024 ** 3
+
+/** A udev database record (/run/udev/data/b<major>:<minor>): its E:KEY=value properties. */
+export function parseUdevRecord(text: string): Record<string, string> {
+  const properties: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const match = /^E:([^=]+)=(.*)$/.exec(line)
+    if (match) properties[match[1]] = match[2]
+  }
+  return properties
+}
 
 /**
  * Whole disks and their partitions from /sys/block, with what uses them according to /proc/mounts and
@@ -103,6 +116,9 @@ export function collectBlock(files: HostFiles, mounts: Mount[], swaps: string[],
     const dir = sysfsDir(name)
     const disk = parent ?? name
     const mountpoints = mountpointsOf(name)
+    const deviceNumber = files.value(`${dir}/dev`)
+    const udevRecord = deviceNumber ? files.read(`/run/udev/data/b${deviceNumber}`) : undefined
+    const udev = udevRecord === undefined ? {} : parseUdevRecord(udevRecord)
     return {
       path: `/dev/${name}`,
       name,
@@ -119,6 +135,9 @@ export function collectBlock(files: HostFiles, mounts: Mount[], swaps: string[],
       // Partitions have no removable attribute of their own.
       removable: files.value(`/sys/block/${disk}/removable`) === '1',
       readOnly: files.value(`${dir}/ro`) === '1',
+      udevProbed: udevRecord !== undefined,
+      fsType: udev.ID_FS_TYPE || null,
+      partitionTable: udev.ID_PART_TABLE_TYPE || null,
       looksUnused: false,
     }
   }
@@ -139,7 +158,16 @@ export function collectBlock(files: HostFiles, mounts: Mount[], swaps: string[],
 }
 
 function looksUnused(device: BlockDevice): boolean {
-  return device.sizeBytes > 0 && !device.mounted && !device.swap && device.holders.length === 0 && !device.readOnly && !device.removable
+  return (
+    device.sizeBytes >= minimumUsefulBytes &&
+    !device.mounted &&
+    !device.swap &&
+    device.holders.length === 0 &&
+    device.fsType === null &&
+    device.partitionTable === null &&
+    !device.readOnly &&
+    !device.removable
+  )
 }
 
 /**

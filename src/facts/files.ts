@@ -28,6 +28,15 @@ export class HostFiles {
     return this.host.exists(path)
   }
 
+  /**
+   * A file, or a symlink whatever it points to. Config trees are full of absolute links (OpenRC runlevels,
+   * systemd unit aliases, Debian's /usr/sbin/xl); under --root those resolve outside the tree, so
+   * existence of the link itself is what counts.
+   */
+  present(path: string): boolean {
+    return this.host.exists(path) || this.readlink(path) !== undefined
+  }
+
   isDirectory(path: string): boolean {
     return this.host.isDirectory(path)
   }

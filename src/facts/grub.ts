@@ -13,7 +13,7 @@ export interface MenuItem {
 
 export interface GrubConfig {
   menu: MenuItem[]
-  /** The last `set default=...` outside the next_entry branch, verbatim (e.g. "0", "${saved_entry}"). */
+  /** 00_header's `set default=...` (the first one outside the next_entry branch), verbatim: "0", "${saved_entry}". */
   defaultSelector: string | null
 }
 
@@ -53,8 +53,9 @@ export function parseGrubCfg(text: string, blsEntries: MenuItem[] = []): GrubCon
       currentLevel().push(...blsEntries)
     } else if (command === 'set' && words[1]?.startsWith('default=')) {
       const value = words[1].slice('default='.length)
-      // 00_header's one-shot branch: `set default="${next_entry}"`; grubenv's next_entry is read separately.
-      if (value !== '${next_entry}') defaultSelector = value
+      // Skipped: 00_header's one-shot branch `set default="${next_entry}"` (grubenv's next_entry is read
+      // separately) and later runtime-conditional overrides such as Fedora's boot-counting fallback.
+      if (value !== '${next_entry}') defaultSelector ??= value
     }
   }
   return {menu: top, defaultSelector}

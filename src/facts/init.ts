@@ -8,8 +8,8 @@ import type {InitSystem} from './types.js'
 export function detectInit(files: HostFiles): InitSystem {
   if (files.isDirectory('/run/systemd/system')) return 'systemd'
   if (files.readlink('/sbin/init')?.includes('systemd')) return 'systemd'
-  if (files.exists('/sbin/openrc') || files.exists('/usr/sbin/openrc') || files.isDirectory('/run/openrc')) return 'openrc'
-  if (files.exists('/etc/inittab')) return 'sysv'
+  if (files.present('/sbin/openrc') || files.present('/usr/sbin/openrc') || files.isDirectory('/run/openrc')) return 'openrc'
+  if (files.present('/etc/inittab')) return 'sysv'
   return 'unknown'
 }
 
@@ -27,8 +27,8 @@ export class ServiceFiles {
 
   /** A unit file (systemd), or an init script (any init: systemd's sysv-generator wraps them). */
   isInstalled(service: string): boolean {
-    if (this.init === 'systemd' && systemdUnitDirs.some((dir) => this.files.exists(`${dir}/${unitName(service)}`))) return true
-    return this.files.exists(`/etc/init.d/${baseName(service)}`)
+    if (this.init === 'systemd' && this.hasUnitFile(unitName(service))) return true
+    return this.files.present(`/etc/init.d/${baseName(service)}`)
   }
 
   isEnabled(service: string): boolean {
@@ -36,7 +36,7 @@ export class ServiceFiles {
       case 'systemd':
         return this.systemdEnabled(service)
       case 'openrc':
-        return this.listed('/etc/runlevels').some((level) => this.files.exists(`/etc/runlevels/${level}/${baseName(service)}`))
+        return this.listed('/etc/runlevels').some((level) => this.listed(`/etc/runlevels/${level}`).includes(baseName(service)))
       case 'sysv':
         return this.sysvEnabled(baseName(service))
       default:
@@ -50,8 +50,11 @@ export class ServiceFiles {
     const wantedBy = this.listed('/etc/systemd/system').filter((dir) => dir.endsWith('.wants') || dir.endsWith('.requires'))
     if (wantedBy.some((dir) => this.listed(`/etc/systemd/system/${dir}`).includes(unit))) return true
     // No native unit: systemd-sysv-generator starts the init script when rc?.d has an S link (Debian 12's xen).
-    const native = systemdUnitDirs.some((dir) => this.files.exists(`${dir}/${unit}`))
-    return !native && this.sysvEnabled(baseName(service))
+    return !this.hasUnitFile(unit) && this.sysvEnabled(baseName(service))
+  }
+
+  private hasUnitFile(unit: string): boolean {
+    return systemdUnitDirs.some((dir) => this.files.present(`${dir}/${unit}`))
   }
 
   private sysvEnabled(script: string): boolean {

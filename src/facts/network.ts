@@ -114,7 +114,7 @@ function describeInterface(files: HostFiles, name: string): NetworkInterface {
     isBridge,
     ports: isBridge ? files.list(`${dir}/brif`) : [],
     master: masterLink ? path.posix.basename(masterLink) : null,
-    wireless: files.isDirectory(`${dir}/wireless`) || files.exists(`${dir}/phy80211`),
+    wireless: files.isDirectory(`${dir}/wireless`) || files.present(`${dir}/phy80211`),
     // /sys/class/net entries link into /sys/devices: software interfaces live under devices/virtual,
     // Xen backend vifs under devices/vif-<domid>-<n>.
     virtual: /\/devices\/(virtual|vif-)/.test(files.readlink(dir) ?? ''),

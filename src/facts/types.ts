@@ -179,10 +179,16 @@ export interface BlockDevice {
   partitions: string[]
   removable: boolean
   readOnly: boolean
+  /** Whether udev's probe record (/run/udev/data) exists, i.e. fsType/partitionTable null means "none seen". */
+  udevProbed: boolean
+  /** ID_FS_TYPE from udev's blkid probe: ext4, swap, LVM2_member, linux_raid_member, crypto_LUKS, ... */
+  fsType: string | null
+  /** ID_PART_TABLE_TYPE from udev: gpt, dos. */
+  partitionTable: string | null
   /**
-   * Nothing visible from sysfs/procfs uses it: no partitions, mounts, swap or holders on it or its
-   * partitions, not the root/boot disk, writable, not removable. Filesystem/RAID/LVM signatures are not
-   * probed here (that needs wipefs/blkid, a process): the LVM step must still check before pvcreate.
+   * Nothing visible from files uses it: at least 1 GiB, no partitions, mounts, swap, holders or udev-seen
+   * signature, not on the root/boot disk (whole disks), writable, not removable. udev's record can be stale
+   * or missing (mdev), so the LVM step must still probe with wipefs/blkid (a process) before pvcreate.
    */
   looksUnused: boolean
 }
@@ -219,7 +225,11 @@ export interface XenFacts {
   /** /sys/hypervisor/properties/capabilities, e.g. xen-3.0-x86_64 hvm-3.0-x86_64. */
   capabilities: string[]
   xenfsMounted: boolean
-  /** Xen-related services found on this init system: present = installed, value = enabled at boot. */
+  /**
+   * Xen-related services found on this init system: a key means installed, the value whether it is
+   * enabled (systemctl is-enabled / rc-update / rc?.d links). Units only pulled in through another
+   * unit's Requires= (SUSE's xencommons) read false.
+   */
   services: Record<string, boolean>
   xenbr0: {present: boolean; ports: string[]}
   /** vif.default.bridge from xl.conf; libxl's default is xenbr0. */

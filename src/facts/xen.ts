@@ -126,7 +126,7 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
 
   return {
     installed: images.length > 0 || packageName !== undefined,
-    toolsInstalled: ['/usr/sbin/xl', '/usr/bin/xl', '/sbin/xl'].some((path) => present(files, path)),
+    toolsInstalled: ['/usr/sbin/xl', '/usr/bin/xl', '/sbin/xl'].some((path) => files.present(path)),
     version: packageName ? packages.installed[packageName] : (imageVersion ?? null),
     images,
     runningVersion: runtime.running && major && minor ? `${major}.${minor}${files.value('/sys/hypervisor/version/extra') ?? ''}` : null,
@@ -145,7 +145,7 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
     defaultBridge,
     autoballoon: parseAutoballoon(xlConf.autoballoon),
     commandLine: bootLog === undefined ? null : xenCommandLineFromLog(bootLog),
-    obsoleteXendRules: files.exists('/etc/udev/rules.d/xend.rules') || files.exists('/etc/udev/xend.rules'),
+    obsoleteXendRules: files.present('/etc/udev/rules.d/xend.rules') || files.present('/etc/udev/xend.rules'),
     guestConfigs: files
       .list('/etc/xen')
       .filter((name) => name.endsWith('.cfg'))
@@ -159,9 +159,4 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
 /** The highest by numeric-aware comparison ("xen-hypervisor-4.20" over "xen-hypervisor-4.9"). */
 function newest(names: string[]): string | undefined {
   return names.sort((a, b) => a.localeCompare(b, 'en', {numeric: true})).at(-1)
-}
-
-/** A file or a symlink to one; under --root an absolute link target points outside the tree (Debian's /usr/sbin/xl). */
-function present(files: HostFiles, path: string): boolean {
-  return files.exists(path) || files.readlink(path) !== undefined
 }
