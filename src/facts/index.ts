@@ -9,7 +9,7 @@ import {collectKernel} from './kernel.js'
 import {collectMemory} from './memory.js'
 import {collectNetwork} from './network.js'
 import {collectPackages} from './packages.js'
-import type {Facts} from './types.js'
+import type {BlockFacts, Facts} from './types.js'
 import {collectXen, detectXenRuntime} from './xen.js'
 
 export type * from './types.js'
@@ -40,8 +40,7 @@ export function gatherFacts(host: Host): Facts {
   const runtime = detectXenRuntime(files)
   const cpu = collectCpu(files, runtime)
   const kernel = collectKernel(files)
-  const mounts = parseProcMounts(files.read('/proc/mounts') ?? '')
-  const swaps = parseProcSwaps(files.read('/proc/swaps') ?? '')
+  const mounts = readMounts(files)
   const network = collectNetwork(files, services, distro.family)
   const packages = collectPackages(files)
   return {
@@ -52,7 +51,7 @@ export function gatherFacts(host: Host): Facts {
     kernel,
     init,
     network,
-    block: collectBlock(files, mounts, swaps, kernel.cmdline),
+    block: collectBlock(files, mounts, readSwaps(files), kernel.cmdline),
     xen: collectXen(files, {runtime, mounts, network, packages, services}),
     packages,
     unreadable: files.unreadable,
@@ -60,9 +59,15 @@ export function gatherFacts(host: Host): Facts {
 }
 
 /** Only the block devices: with --root they are the running machine's, not the target tree's. */
-export function gatherBlockFacts(host: Host): Facts['block'] {
+export function gatherBlockFacts(host: Host): BlockFacts {
   const files = new HostFiles(host)
-  const mounts = parseProcMounts(files.read('/proc/mounts') ?? '')
-  const swaps = parseProcSwaps(files.read('/proc/swaps') ?? '')
-  return collectBlock(files, mounts, swaps, collectKernel(files).cmdline)
+  return collectBlock(files, readMounts(files), readSwaps(files), files.value('/proc/cmdline') ?? null)
+}
+
+function readMounts(files: HostFiles) {
+  return parseProcMounts(files.read('/proc/mounts') ?? '')
+}
+
+function readSwaps(files: HostFiles) {
+  return parseProcSwaps(files.read('/proc/swaps') ?? '')
 }

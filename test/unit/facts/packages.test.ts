@@ -1,0 +1,73 @@
+import {describe, expect, it} from '@jest/globals'
+
+import {parseApkInstalled, parseDpkgStatus, parsePacmanLocal, parsePortageInstalled} from '../../../src/facts/packages.js'
+import {fixture} from './fixtures.js'
+
+describe('parseDpkgStatus', () => {
+  it('keeps installed packages with exact versions', () => {
+    const installed = parseDpkgStatus(fixture('debian-12', '/var/lib/dpkg/status'))
+    expect(installed['xen-hypervisor-4.17-amd64']).toBe('4.17.5+72-g01140da4e8-1')
+    expect(installed['qemu-system-xen']).toBe('1:7.2+dfsg-7+deb12u18')
+    expect(installed.libc6).toBe('2.36-9+deb12u9')
+    expect(Object.keys(installed)).toHaveLength(15)
+  })
+
+  it('leaves out removed packages whose config files remain', () => {
+    const installed = parseDpkgStatus(fixture('debian-13', '/var/lib/dpkg/status'))
+    expect(installed).not.toHaveProperty('xen-hypervisor-4.17-amd64')
+    expect(installed['xen-hypervisor-4.20-amd64']).toBe('4.20.4+63-g7abfd2bce2-0+deb13u1')
+  })
+
+  it('counts held packages as installed, half-installed ones not', () => {
+    const status = `Package: a
+Status: hold ok installed
+Version: 1
+
+Package: b
+Status: install reinstreq half-installed
+Version: 2
+
+Package: c
+Status: install ok installed
+Description: continuation lines are not fields
+ Version: 9
+Version: 3
+`
+    expect(parseDpkgStatus(status)).toEqual({a: '1', c: '3'})
+  })
+})
+
+describe('parseApkInstalled', () => {
+  it('reads P: and V: of each stanza', () => {
+    expect(parseApkInstalled(fixture('alpine-3.20', '/lib/apk/db/installed'))).toEqual({
+      musl: '1.2.5-r0',
+      busybox: '1.36.1-r29',
+      'ifupdown-ng': '0.12.1-r6',
+      'linux-lts': '6.6.58-r0',
+      openrc: '0.54-r1',
+      syslinux: '6.04_pre1-r15',
+    })
+  })
+})
+
+describe('parsePacmanLocal', () => {
+  it('splits <name>-<pkgver>-<pkgrel> at the second-to-last dash', () => {
+    expect(parsePacmanLocal(['systemd-libs-256.8-1', 'grub-2:2.12-3', 'xorg-fonts-100dpi-1.0.4-3', 'ALPM_DB_VERSION'])).toEqual({
+      'systemd-libs': '256.8-1',
+      grub: '2:2.12-3',
+      'xorg-fonts-100dpi': '1.0.4-3',
+    })
+  })
+})
+
+describe('parsePortageInstalled', () => {
+  it('splits name and version by Gentoo version syntax', () => {
+    expect(parsePortageInstalled('app-emulation', ['xen-4.18.3', 'xen-tools-4.18.3-r1', 'qemu-9.1.0'])).toEqual({
+      'app-emulation/xen': '4.18.3',
+      'app-emulation/xen-tools': '4.18.3-r1',
+      'app-emulation/qemu': '9.1.0',
+    })
+    expect(parsePortageInstalled('x11-fonts', ['font-adobe-100dpi-1.0.4'])).toEqual({'x11-fonts/font-adobe-100dpi': '1.0.4'})
+    expect(parsePortageInstalled('dev-lang', ['python-3.12.7_p1'])).toEqual({'dev-lang/python': '3.12.7_p1'})
+  })
+})
