@@ -236,7 +236,10 @@ export interface XenFacts {
   defaultBridge: string
   /** xl.conf autoballoon; null when not set, which xl treats as "auto". */
   autoballoon: 'on' | 'off' | 'auto' | null
-  /** Xen's command line when a file has it (SUSE saves `xl dmesg` to /var/log/xen/xen-boot.log). */
+  /**
+   * The running Xen's command line when a file has it: SUSE saves `xl dmesg` to /var/log/xen/xen-boot.log.
+   * /sys/hypervisor does not expose it; elsewhere it needs `xl info xen_commandline` (root, a process).
+   */
   commandLine: string | null
   obsoleteXendRules: boolean
   guestConfigs: GuestConfig[]

@@ -122,7 +122,8 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
   const xenbr0 = network.interfaces.find((iface) => iface.name === 'xenbr0' && iface.isBridge)
   const major = files.value('/sys/hypervisor/version/major')
   const minor = files.value('/sys/hypervisor/version/minor')
-  const bootLog = files.read('/var/log/xen/xen-boot.log')
+  // Saved at each Xen boot: when not running Xen now, it describes an earlier boot.
+  const bootLog = runtime.running ? files.read('/var/log/xen/xen-boot.log') : undefined
 
   return {
     installed: images.length > 0 || packageName !== undefined,
