@@ -120,7 +120,7 @@ build_minbase() {
   log "debootstrap $SUITE (minbase) from $mirror"
   debootstrap --variant=minbase --arch=amd64 --include="$MINBASE_INCLUDE" \
     "$SUITE" "$root" "$mirror" >"$WORK/debootstrap.log" 2>&1 \
-    || { tail -n 30 "$WORK/debootstrap.log" >&2; cat "$root/debootstrap/debootstrap.log" 2>/dev/null | tail -n 30 >&2; die "debootstrap failed"; }
+    || { tail -n 30 "$WORK/debootstrap.log" >&2; tail -n 30 "$root/debootstrap/debootstrap.log" >&2 2>/dev/null || true; die "debootstrap failed"; }
   rm -f "$root/var/cache/apt/archives/"*.deb
   pack "$root" "$MINBASE_TAR"
   rm -rf --one-file-system "$root"

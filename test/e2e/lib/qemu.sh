@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# QEMU (TCG) boot through GRUB: a grub-mkrescue ISO whose grub.cfg finds the
+# disk by a marker file and hands over to the disk's own /boot/grub/grub.cfg,
+# so the entry that the distro's grub-mkconfig made the default is what boots.
+# Source it after common.sh.
+
+# Guest hardware, fixed so that the guest's interface name is predictable:
+# virtio-net at PCI slot 3 -> "ens3" (ACPI slot number naming, also under Xen).
+QEMU_NIC_ADDR=0x3
+QEMU_ROOT_ADDR=0x4
+QEMU_VG_ADDR=0x5
+
+# qemu_make_iso ISO MARKER: MARKER is a path (e.g. /.xensetup-e2e-1234) that
+# exists only on the disk to boot.
+qemu_make_iso() {
+  local iso="$1" marker="$2" stage
+  stage="$(mktemp -d)"
+  mkdir -p "$stage/boot/grub"
+  cat >"$stage/boot/grub/grub.cfg" <<EOF
+serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
+terminal_input serial
+terminal_output serial
+set timeout=0
+insmod part_msdos
+insmod ext2
+echo "xensetup-e2e: looking for $marker"
+if search --no-floppy --file --set=root $marker; then
+  echo "xensetup-e2e: disk is (\$root), loading its /boot/grub/grub.cfg"
+  configfile /boot/grub/grub.cfg
+fi
+echo "xensetup-e2e: FATAL no disk with $marker"
+halt
+EOF
+  if ! grub-mkrescue -o "$iso" "$stage" >"$iso.log" 2>&1; then
+    cat "$iso.log" >&2; rm -rf "$stage"; return 1
+  fi
+  rm -rf "$stage"
+}
+
+# qemu_boot ISO ROOT_IMG VG_IMG|"" LOG TIMEOUT_S -> return 0 if QEMU exited by
+# itself (guest powered off), 124 on timeout (QEMU killed). QEMU is killed on
+# every exit path of the caller too (cleanup stack).
+QEMU_PID=""
+qemu_kill() {
+  if [[ -n "$QEMU_PID" ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
+    kill "$QEMU_PID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$QEMU_PID" 2>/dev/null || true
+    wait "$QEMU_PID" 2>/dev/null || true
+  fi
+  QEMU_PID=""
+}
+qemu_boot() {
+  local iso="$1" root_img="$2" vg_img="$3" log="$4" timeout_s="$5" rc=0 waited=0
+  # shellcheck disable=SC2054  # commas are QEMU option syntax
+  local args=(
+    -accel tcg -cpu qemu64,+svm -m 2048 -smp 2
+    -nographic -serial "file:$log" -monitor none -parallel none
+    -no-reboot
+    -drive "file=$iso,media=cdrom,if=ide,readonly=on"
+    -boot order=d
+    -drive "file=$root_img,format=raw,if=none,id=root,cache=unsafe"
+    -device "virtio-blk-pci,drive=root,addr=$QEMU_ROOT_ADDR"
+    -netdev user,id=net0
+    -device "virtio-net-pci,netdev=net0,addr=$QEMU_NIC_ADDR,romfile="
+  )
+  if [[ -n "$vg_img" ]]; then
+    args+=(-drive "file=$vg_img,format=raw,if=none,id=vg,cache=unsafe"
+           -device "virtio-blk-pci,drive=vg,addr=$QEMU_VG_ADDR")
+  fi
+  : >"$log"
+  qemu-system-x86_64 "${args[@]}" </dev/null >"$log.qemu-stdout" 2>&1 &
+  QEMU_PID=$!
+  e2e_on_exit qemu_kill
+  while kill -0 "$QEMU_PID" 2>/dev/null; do
+    if ((waited >= timeout_s)); then
+      e2e_log "boot timed out after ${timeout_s}s, killing QEMU"
+      qemu_kill
+      return 124
+    fi
+    sleep 1; waited=$((waited + 1))
+  done
+  rc=0; wait "$QEMU_PID" || rc=$?
+  QEMU_PID=""
+  if ((rc != 0)); then e2e_log "QEMU exited with $rc: $(tail -n 5 "$log.qemu-stdout")"; fi
+  return 0
+}

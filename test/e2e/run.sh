@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Boot lab: build a Debian server image, let `xensetup init` turn it into a Xen
+# dom0, boot it in QEMU (TCG) through GRUB and check from inside the guest that
+# Xen, the toolstack, the bridge and the VG are there. Plus one negative
+# control: the unconfigured image must not come up as Domain-0.
+#
+#   sudo npm run e2e                  (= bash test/e2e/run.sh)
+#
+# Environment:
+#   E2E_SUITE=bookworm|trixie   Debian release of the guest (default bookworm)
+#   E2E_CONFIGURE=init|manual   init: run `xensetup init` (default); manual: the
+#                               harness configures the image by hand the way
+#                               init is expected to (proves the harness itself)
+#   E2E_DOM0_MEM=1024M          --dom0-mem given to `xensetup init`
+#   E2E_INIT_ARGS="..."         extra arguments for `xensetup init`
+#   E2E_UPLINK=ens3             guest NIC name (virtio-net at PCI slot 3)
+#   E2E_BOOT_TIMEOUT=360        seconds per QEMU boot before it is killed
+#   E2E_SKIP_NEGATIVE=1         skip the negative control boot
+#   E2E_KEEP=1                  keep the images in the work dir
+#   E2E_WORKDIR=DIR             work dir (default <repo>/.cache/e2e/<suite>-<pid>)
+# Exit status: 0 all assertions passed, 1 otherwise (2 = harness error).
+set -euo pipefail
+shopt -s inherit_errexit
+# shellcheck source-path=SCRIPTDIR
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/lib/common.sh"
+. "$HERE/lib/disk-image.sh"
+. "$HERE/lib/chroot.sh"
+. "$HERE/lib/qemu.sh"
+
+SUITE="${E2E_SUITE:-bookworm}"
+CONFIGURE="${E2E_CONFIGURE:-init}"
+UPLINK="${E2E_UPLINK:-ens3}"
+BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-360}"
+ROOT_MIB=4096
+VG_MIB=256
+# Used by the manual configuration only; with init, whatever init wrote is expected.
+MANUAL_DOM0_MEM="dom0_mem=1024M,max:1024M"
+MANUAL_VG=xenvg
+# What init is told to give dom0 (the guest has 2048M).
+INIT_DOM0_MEM="${E2E_DOM0_MEM:-1024M}"
+MARKER=/.xensetup-e2e-disk
+
+[[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
+[[ "$CONFIGURE" == init || "$CONFIGURE" == manual ]] || e2e_die "E2E_CONFIGURE must be init or manual"
+
+WORK="${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$SUITE-$$}"
+mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
+ROOT_DIR="$WORK/root"
+ROOT_IMG="$WORK/root.img"
+NEG_IMG="$WORK/negative.img"
+VG_IMG="$WORK/vg.img"
+MNT="$WORK/mnt"
+ISO="$WORK/boot.iso"
+
+RESULTS=()   # "PASS name" / "FAIL name"
+assert() { # NAME CONDITION-RESULT(0/1) [DETAIL]
+  if [[ "$2" == 0 ]]; then RESULTS+=("PASS $1"); else RESULTS+=("FAIL $1${3:+  ($3)}"); fi
+}
+
+cleanup_work() {
+  img_umount "$MNT" 2>/dev/null || true
+  img_detach "$VG_IMG" 2>/dev/null || true
+  img_detach "$ROOT_IMG" 2>/dev/null || true
+  img_detach "$NEG_IMG" 2>/dev/null || true
+  if [[ "${E2E_KEEP:-0}" != 1 ]]; then
+    rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
+    rm -f "$ROOT_IMG" "$NEG_IMG" "$VG_IMG" "$ISO"
+  fi
+}
+e2e_install_traps
+e2e_on_exit cleanup_work
+
+# ------------------------------------------------------------------------------
+# Base image: a fresh Debian server + the test's own bits (probe, serial console,
+# node + the built project for `xensetup doctor`).
+prepare_root() {
+  local r="$1" root_uuid="$2" node_bin
+  echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" >"$r/etc/fstab"
+  date -u +%FT%TZ >"$r$MARKER"
+  # Console login without password, for poking at a kept image by hand.
+  sed -i 's/^root:[^:]*:/root::/' "$r/etc/shadow"
+
+  install -m 755 "$HERE/guest/xensetup-e2e-probe" "$r/usr/local/sbin/xensetup-e2e-probe"
+  install -m 644 "$HERE/guest/xensetup-e2e-probe.service" "$r/etc/systemd/system/xensetup-e2e-probe.service"
+  mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
+  ln -sfn ../xensetup-e2e-probe.service "$r/etc/systemd/system/multi-user.target.wants/xensetup-e2e-probe.service"
+  mkdir -p "$r/etc/xensetup-e2e"
+  printf 'UPLINK=%q\n' "$UPLINK" >"$r/etc/xensetup-e2e/expect"
+  install -m 644 "$HERE/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
+
+  # Node from the host (same or older glibc than the guest) and the project.
+  node_bin="$(readlink -f "$(command -v node)")"
+  install -m 755 "$node_bin" "$r/usr/local/bin/node"
+  mkdir -p "$r/opt/xensetup"
+  tar -C "$REPO_ROOT" --anchored --exclude=./.git --exclude=./.cache --exclude=./coverage \
+      --exclude=./test --exclude=./src -cf - . | tar -C "$r/opt/xensetup" -xf -
+  [[ -d "$r/opt/xensetup/dist" ]] || e2e_log "WARNING: $REPO_ROOT/dist missing (npm run build): doctor will fail in the guest"
+}
+
+# ------------------------------------------------------------------------------
+# The configuration step. Exactly one of these runs; both leave the image
+# mounted at MNT as they found it.
+
+# The product: what the test is for.
+configure_with_init() {
+  local mnt="$1" vgdev="$2"
+  # shellcheck disable=SC2086
+  # --dom0-mem: in --root mode the machine that boots the image (QEMU, 2 GiB)
+  # is not the one init runs on, so its RAM cannot be used to size dom0.
+  node "$REPO_ROOT/bin/run.js" init --root "$mnt" --yes --uplink "$UPLINK" --vg-device "$vgdev" \
+    --dom0-mem "$INIT_DOM0_MEM" ${E2E_INIT_ARGS:-}
+}
+
+# By hand, the way init is expected to do it (harness self-test).
+configure_by_hand() {
+  local mnt="$1" vgdev="$2"
+  # Runs in an `|| rc=$?` context where set -e is off: check every step.
+  chroot_enter "$mnt" || return 1
+  e2e_on_exit "chroot_leave '$mnt'"
+  chroot_block_services "$mnt" || return 1
+  chroot_run "$mnt" apt-get update -q >"$WORK/configure-apt.log" 2>&1 || return 1
+  chroot_run "$mnt" apt-get install -y -q --no-install-recommends \
+    xen-system-amd64 qemu-system-xen bridge-utils lvm2 >>"$WORK/configure-apt.log" 2>&1 \
+    || { tail -n 30 "$WORK/configure-apt.log" >&2; return 1; }
+  cat >"$mnt/etc/default/grub.d/xensetup.cfg" <<EOF || return 1
+# Written by the boot-lab harness (E2E_CONFIGURE=manual), standing in for xensetup init.
+GRUB_CMDLINE_XEN_DEFAULT="$MANUAL_DOM0_MEM"
+EOF
+  cat >"$mnt/etc/network/interfaces.d/xenbr0" <<EOF || return 1
+# Written by the boot-lab harness (E2E_CONFIGURE=manual), standing in for xensetup init.
+auto $UPLINK
+iface $UPLINK inet manual
+
+auto xenbr0
+iface xenbr0 inet dhcp
+    bridge_ports $UPLINK
+    bridge_hw $UPLINK
+    bridge_stp off
+    bridge_fd 0
+    bridge_waitport 0
+EOF
+  chroot_run "$mnt" pvcreate -q -y "$vgdev" || return 1
+  chroot_run "$mnt" vgcreate -q "$MANUAL_VG" "$vgdev" || return 1
+  chroot_run "$mnt" update-grub 2>>"$WORK/configure-grub.log" || { cat "$WORK/configure-grub.log" >&2; return 1; }
+  chroot_unblock_services "$mnt"
+  chroot_leave "$mnt"
+}
+
+# What the configured image promises; read back from the image, not assumed.
+EXPECT_DOM0_MEM=""
+EXPECT_VG=""
+read_expectations() {
+  local mnt="$1" vgdev="$2"
+  EXPECT_DOM0_MEM="$(cat "$mnt/etc/default/grub" "$mnt"/etc/default/grub.d/*.cfg 2>/dev/null \
+    | grep -E '^[[:space:]]*GRUB_CMDLINE_XEN' | grep -oE 'dom0_mem=[^[:space:]"]+' | tail -n1 || true)"
+  EXPECT_VG="$(blkid -p -s TYPE -o value "$vgdev" 2>/dev/null || true)"
+  if [[ "$EXPECT_VG" == LVM2_member && -x "$mnt/sbin/pvs" ]]; then
+    chroot_enter "$mnt"
+    EXPECT_VG="$(chroot_run "$mnt" pvs --noheadings -o vg_name "$vgdev" 2>/dev/null | tr -d ' ' || true)"
+    chroot_leave "$mnt"
+  else
+    EXPECT_VG=""
+  fi
+  e2e_log "image expects: ${EXPECT_DOM0_MEM:-<no dom0_mem>} VG=${EXPECT_VG:-<none>} uplink=$UPLINK"
+  local def
+  def="$(grep -E '^\s*set default=' "$mnt/boot/grub/grub.cfg" 2>/dev/null | grep -v next_entry | head -n1 || true)"
+  e2e_log "grub.cfg: $def; multiboot lines: $(grep -cE '^\s*multiboot2?\s' "$mnt/boot/grub/grub.cfg" || true)"
+}
+
+# ------------------------------------------------------------------------------
+# Console log -> facts.
+probe_lines() { tr -d '\r' <"$1" | sed -n 's/^.*@@E2E //p' || true; }
+fact() { # LOG KEY -> rest of the first line "KEY ..."
+  probe_lines "$1" | awk -v k="$2" '$1 == k { sub("^[^ ]+ ?", ""); print; exit }'
+}
+has_line() { probe_lines "$1" | grep -E "$2" >/dev/null; }
+
+check_positive() {
+  local log="$1" timed_out="$2" v r
+  assert "boot: guest powered off within ${BOOT_TIMEOUT}s" "$timed_out"
+  r=0; { has_line "$log" '^probe-start' && has_line "$log" '^probe-done'; } || r=1
+  assert "probe ran to completion" $r
+  r=0; has_line "$log" '^xl-list\| Domain-0 ' || r=1
+  assert "xl list shows Domain-0" $r
+  v="$(fact "$log" xen-commandline)"
+  r=0; [[ -n "$EXPECT_DOM0_MEM" && " $v " == *" $EXPECT_DOM0_MEM "* ]] || r=1
+  assert "xl info xen_commandline has ${EXPECT_DOM0_MEM:-dom0_mem (none configured)}" $r "xen_commandline: $v"
+  v="$(fact "$log" xen-capabilities)"
+  r=0; [[ "$v" == control_d ]] || r=1
+  assert "/proc/xen/capabilities is control_d" $r "$v"
+  v="$(probe_lines "$log" | awk '$1=="proc" && $2=="xenstored" {print $3}')"
+  r=0; [[ -n "$v" ]] || r=1
+  assert "xenstored (oxenstored) running" $r
+  v="$(probe_lines "$log" | awk '$1=="proc" && $2=="xenconsoled" {print $3}')"
+  r=0; [[ -n "$v" ]] || r=1
+  assert "xenconsoled running" $r
+  r=0; has_line "$log" '^xenbr0 present bridge=yes' || r=1
+  assert "xenbr0 exists and is a bridge" $r
+  v="$(fact "$log" xenbr0-ports)"
+  r=0; [[ " $v " == *" $UPLINK "* ]] || r=1
+  assert "uplink $UPLINK enslaved to xenbr0" $r "ports: $v"
+  v="$(fact "$log" vgs)"
+  r=0; [[ -n "$EXPECT_VG" && " $v " == *" $EXPECT_VG "* ]] || r=1
+  assert "vgs shows VG ${EXPECT_VG:-(none created on the vg disk)}" $r "vgs: $v"
+  v="$(fact "$log" doctor)"
+  r=0; [[ "$v" == "rc=0 json=valid" ]] || r=1
+  assert "xensetup doctor --json exits 0 with valid JSON" $r "$v"
+}
+
+check_negative() {
+  local log="$1" timed_out="$2" r
+  assert "negative control: guest powered off within ${BOOT_TIMEOUT}s" "$timed_out"
+  r=0; { has_line "$log" '^probe-start' && has_line "$log" '^probe-done'; } || r=1
+  assert "negative control: probe ran to completion" $r
+  r=0; if has_line "$log" '^xl-list\| Domain-0 ' || grep -a '(XEN) ' "$log" >/dev/null; then r=1; fi
+  assert "negative control: no Xen, no Domain-0" $r
+}
+
+show_probe() { # LOG TITLE
+  echo "--- probe lines: $2"
+  probe_lines "$1" | grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr)\|?' | sed 's/^/  /'
+  probe_lines "$1" | grep -E '^doctor-json ' | cut -c1-300 | sed 's/^/  /'
+}
+
+# ==============================================================================
+e2e_log "suite=$SUITE configure=$CONFIGURE work=$WORK"
+
+e2e_phase "host packages"
+e2e_ensure_host_packages
+
+e2e_phase "debian root ($SUITE, cached)"
+rm -rf --one-file-system "$ROOT_DIR"
+bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
+
+e2e_phase "image build"
+ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
+prepare_root "$ROOT_DIR" "$ROOT_UUID"
+img_create "$ROOT_DIR" "$ROOT_IMG" "$ROOT_MIB" xs-root "$ROOT_UUID"
+rm -rf --one-file-system "$ROOT_DIR"
+img_blank "$VG_IMG" "$VG_MIB"
+# A server has a grub.cfg before anyone installs Xen.
+img_mount "$ROOT_IMG" "$MNT" >/dev/null
+chroot_enter "$MNT"
+chroot_run "$MNT" update-grub 2>"$WORK/base-grub.log" || { cat "$WORK/base-grub.log" >&2; e2e_die "update-grub on the base image failed"; }
+grep -q "root=UUID=$ROOT_UUID" "$MNT/boot/grub/grub.cfg" || e2e_die "base grub.cfg has no root=UUID=$ROOT_UUID"
+chroot_leave "$MNT"
+img_umount "$MNT"
+[[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
+qemu_make_iso "$ISO" "$MARKER"
+
+e2e_phase "configure ($CONFIGURE)"
+img_mount "$ROOT_IMG" "$MNT" >/dev/null
+VG_LOOP="$(img_attach "$VG_IMG")"
+cfg_rc=0
+if [[ "$CONFIGURE" == init ]]; then
+  configure_with_init "$MNT" "$VG_LOOP" || cfg_rc=$?
+else
+  configure_by_hand "$MNT" "$VG_LOOP" || cfg_rc=$?
+fi
+assert "configure step ($CONFIGURE) exits 0" "$cfg_rc" "exit $cfg_rc"
+read_expectations "$MNT" "$VG_LOOP"
+img_umount "$MNT"
+img_detach "$VG_IMG"
+
+e2e_phase "boot (configured image)"
+LOG="$WORK/console.log"
+brc=0; qemu_boot "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
+check_positive "$LOG" "$brc"
+show_probe "$LOG" "configured image ($LOG)"
+
+if [[ "${E2E_SKIP_NEGATIVE:-0}" != 1 ]]; then
+  e2e_phase "negative control boot"
+  NLOG="$WORK/console-negative.log"
+  brc=0; qemu_boot "$ISO" "$NEG_IMG" "$VG_IMG" "$NLOG" "$BOOT_TIMEOUT" || brc=$?
+  check_negative "$NLOG" "$brc"
+  show_probe "$NLOG" "negative control ($NLOG)"
+fi
+e2e_phase ""
+
+e2e_print_phases
+echo "--- assertions ($SUITE, configure=$CONFIGURE)"
+pass=0; fail=0
+for r in "${RESULTS[@]}"; do
+  echo "$r"
+  if [[ "$r" == PASS* ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+echo "$pass passed, $fail failed"
+((fail == 0))
