@@ -22,7 +22,8 @@ export async function resolveOptions(
   prompter: Prompter,
   offline: boolean,
 ): Promise<InitOptions> {
-  const hostMiB = facts.memory.hostTotalMiB ?? (facts.memory.isDom0View ? null : facts.memory.totalMiB)
+  // Unknown in a dom0 (meminfo shows dom0's share) and in a --root tree that is not running.
+  const hostMiB = facts.memory.hostTotalMiB || null
   return {
     dom0MemMiB: await dom0Mem(flags, facts, prompter, hostMiB),
     dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
@@ -69,6 +70,8 @@ async function uplink(flags: InitFlags, facts: Facts, prompter: Prompter): Promi
   const names = facts.network.interfaces.map((i) => i.name)
   const given = flags.uplink
   if (given !== undefined) {
+    // A --root tree that is not running has no NICs in sysfs: the name cannot be checked against them.
+    if (names.length === 0 && /^[\w.:-]{1,15}$/.test(given)) return given
     if (!names.includes(given)) {
       throw new UserError(`--uplink ${given}: no such interface`, `this host has: ${names.join(', ') || 'no interfaces'}`)
     }
@@ -77,6 +80,9 @@ async function uplink(flags: InitFlags, facts: Facts, prompter: Prompter): Promi
   const detected = facts.network.uplink
   if (detected && (candidates.length <= 1 || !prompter.interactive)) return detected
   if (candidates.length === 1) return candidates[0].name
+  if (candidates.length === 0) {
+    throw new UserError('no network interface is visible to bridge', 'pass --uplink with the interface the target machine will have, e.g. --uplink enp1s0')
+  }
   return prompter.choose(
     'uplink',
     'Which interface does xenbr0 take over (guests reach the network through it)?',

@@ -22,8 +22,11 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
   const image = new DebianImage('bookworm')
   const file = (target: string) => readFileSync(path.join(image.mnt, target), 'utf8')
   const init = async (...extra: string[]) => {
-    const out = await runCommand(Init, ['--root', image.mnt, '--yes', '--json', '--uplink', UPLINK, '--vg-device', image.vgDevice, ...extra])
-    return {...out, doc: JSON.parse(out.stdout) as InitResult}
+    const out = await runCommand(Init, ['--root', image.mnt, '--yes', '--json', '--uplink', UPLINK, '--dom0-mem', '1024M', '--vg-device', image.vgDevice, ...extra])
+    const doc = JSON.parse(out.stdout)
+    // An error document instead of a result: show it, so the failing assertion says why.
+    if (doc.error) throw new Error(`init ${extra.join(' ')} failed: ${JSON.stringify(doc.error)}`)
+    return {...out, doc: doc as InitResult}
   }
   const statuses = (doc: InitResult) => Object.fromEntries(doc.steps.map((s) => [s.id, s.status]))
   const journal = () => file('/var/lib/xensetup/journal.jsonl').trim().split('\n').map((line) => JSON.parse(line))
@@ -72,7 +75,7 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     const grubCfg = file('/boot/grub/grub.cfg')
     const id = /menuentry 'Debian GNU\/Linux, with Xen hypervisor'.*\$menuentry_id_option '(xen-gnulinux-simple-[\w-]+)'/.exec(grubCfg)?.[1]
     expect(id).toBeDefined()
-    expect(grubCfg).toMatch(/multiboot2?\s+\/boot\/xen-4\.17-amd64\.gz placeholder .*dom0_mem=\d+M,max:\d+M dom0_max_vcpus=1-\d/)
+    expect(grubCfg).toMatch(/multiboot2?\s+\/boot\/xen-4\.17-amd64\.gz placeholder .*dom0_mem=1024M,max:1024M dom0_max_vcpus=1-4/)
     expect(grubCfg).toContain('set default="${saved_entry}"')
     expect(file('/boot/grub/grubenv')).toContain(`saved_entry=${id}`)
     // Debian 12's SysV scripts enabled for boot; xenfs is mounted by /etc/init.d/xen; no ballooning.

@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -19,15 +19,15 @@ export function removeTree(root: string): void {
   rmSync(root, {recursive: true, force: true})
 }
 
-/** Every file under root with its size and mtime: equal snapshots mean nothing was written. */
+/** Every file under root with its size and mtime (links: their target): equal snapshots mean nothing was written. */
 export function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {}
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const real = path.join(dir, name)
-      const stat = statSync(real)
+      const stat = lstatSync(real)
       if (stat.isDirectory()) walk(real)
-      else out[path.relative(root, real)] = `${stat.size}:${stat.mtimeMs}`
+      else out[path.relative(root, real)] = stat.isSymbolicLink() ? `-> ${readlinkSync(real)}` : `${stat.size}:${stat.mtimeMs}`
     }
   }
   walk(root)
