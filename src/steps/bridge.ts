@@ -1,0 +1,137 @@
+import {fileURLToPath} from 'node:url'
+import type {Change, CommandChange} from '../engine/change.js'
+import {type Step, StepFailure, type StepPlan, StepRefusal} from '../engine/step.js'
+import type {NetworkInterface, NetworkStack} from '../facts/types.js'
+import type {Host} from '../host/host.js'
+import {planIfupdown} from './bridge/ifupdown.js'
+import {planNetplan} from './bridge/netplan.js'
+import {planNetworkd} from './bridge/networkd.js'
+import {planNetworkManager} from './bridge/networkmanager.js'
+import type {BridgeSpec, StackPlanner} from './bridge/stack.js'
+import type {InitContext} from './context.js'
+
+/** libxl's default bridge for guest vifs (vif.default.bridge). */
+export const BRIDGE = 'xenbr0'
+
+const PLANNERS: Partial<Record<NetworkStack, StackPlanner>> = {
+  ifupdown: planIfupdown,
+  netplan: planNetplan,
+  networkd: planNetworkd,
+  networkmanager: planNetworkManager,
+}
+
+/** What to do by hand where xensetup does not write the bridge itself (distros.md §4.6-4.9). */
+const BY_HAND: Partial<Record<NetworkStack, (spec: BridgeSpec) => string>> = {
+  wicked: ({bridge, uplink, mac}) =>
+    `wicked is not handled yet: write /etc/sysconfig/network/ifcfg-${bridge} (BRIDGE='yes', BRIDGE_PORTS='${uplink}', BRIDGE_STP='off', BRIDGE_FORWARDDELAY='0', LLADDR='${mac ?? `<${uplink}'s MAC>`}', ${uplink}'s old BOOTPROTO/IPADDR) and set BOOTPROTO='none' in ifcfg-${uplink}`,
+  netifrc: ({bridge, uplink}) =>
+    `netifrc is not handled yet: in /etc/conf.d/net set config_${uplink}="null", bridge_${bridge}="${uplink}", config_${bridge}=${uplink}'s old config, bridge_stp_state_${bridge}=0, bridge_forward_delay_${bridge}=0`,
+  'ifupdown-ng': ({bridge, uplink, mac}) =>
+    `ifupdown-ng is not handled yet: in /etc/network/interfaces make ${uplink} "inet manual" and give "auto ${bridge}" ${uplink}'s old address lines plus bridge-ports ${uplink} and hwaddress ${mac ?? `<${uplink}'s MAC>`}`,
+}
+
+/** Built next to this file in dist/; run as its own process so activation and rollback stay one unit. */
+const ACTIVATE_SCRIPT = fileURLToPath(new URL('./bridge/activate-cli.js', import.meta.url))
+const ACTIVATION_TIMEOUT_MS = 60_000
+
+/**
+ * xenbr0 over the uplink in the host's own network configuration: the uplink's MAC on the bridge, STP
+ * off, forward delay 0, and the uplink's addresses (DHCP or static) moved to the bridge. Writing the
+ * configuration is the change; it takes effect on the reboot into Xen. The running network is changed
+ * only when the admin asks for it, since a mistake there cuts off a remote box.
+ */
+export const bridgeStep: Step<InitContext> = {
+  id: 'bridge',
+  title: 'Bridge xenbr0 over the uplink, keeping its MAC and addresses',
+  // InitOptions has no --apply-network yet: until it does, init never touches the running network.
+  plan: (context) => planBridge(context, false),
+}
+
+/** The bridge step's plan; `applyNetwork` adds the live activation on a running host (never under --root). */
+export async function planBridge(context: InitContext, applyNetwork: boolean): Promise<StepPlan> {
+  const {host, facts, options} = context
+  const spec = bridgeSpec(context)
+  const stack = networkStack(context)
+  const planner = PLANNERS[stack]
+  if (!planner) {
+    const byHand = BY_HAND[stack]
+    throw new StepFailure(
+      byHand
+        ? `${byHand(spec)}; or skip this step with --skip bridge`
+        : `no network configuration tool recognised (ifupdown, netplan, systemd-networkd, NetworkManager), so how ${spec.uplink} gets its address is unknown; create ${spec.bridge} by hand or skip this step with --skip bridge`,
+    )
+  }
+  const config = await planner(host, spec, options.offline)
+  const active = isActive(facts.network.interfaces, spec)
+  const activate = applyNetwork && !options.offline && !active
+  const changes: Change[] = [...config.changes]
+  if (activate) changes.push(activation(facts.network.interfaces, spec))
+  const when = active ? 'active' : options.offline ? 'configured for the target\'s next boot' : activate ? 'configured, activated now' : 'configured, active after the reboot into Xen'
+  return {changes, state: `${spec.bridge} over ${spec.uplink}${spec.mac ? ` (${spec.mac})` : ''}, ${config.addressing}: ${when}`}
+}
+
+/**
+ * The facts' stack, except that an interfaces file configuring only lo (a fresh debootstrap target)
+ * shows no stack although ifupdown is what reads that file at boot.
+ */
+function networkStack({host, facts}: InitContext): NetworkStack {
+  if (facts.network.stack !== 'unknown' || !host.exists('/etc/network/interfaces')) return facts.network.stack
+  return facts.distro.family === 'alpine' ? 'ifupdown-ng' : 'ifupdown'
+}
+
+/**
+ * The uplink to bridge, refused where a bridge over it would cut the host off or need configuration
+ * xensetup does not own. Once bridged, the default route is on xenbr0 and its one NIC port is the uplink.
+ * Under --root the target's NICs are not in sysfs: the name is taken as given and the MAC left to the
+ * target's configuration.
+ */
+function bridgeSpec({host, facts, options}: InitContext): BridgeSpec {
+  if (!options.uplink) throw new StepFailure('no uplink chosen: pass --uplink <interface>')
+  const named = (name: string) => facts.network.interfaces.find((iface) => iface.name === name)
+  let uplink = named(options.uplink)
+  if (uplink?.name === BRIDGE && uplink.isBridge) {
+    const nics = uplink.ports.filter((port) => named(port)?.virtual === false)
+    if (nics.length !== 1) throw new StepFailure(`${BRIDGE} has ${nics.length === 0 ? 'no NIC port' : `several NIC ports (${nics.join(', ')})`}; pass --uplink <the NIC it bridges>`)
+    uplink = named(nics[0])
+  }
+  if (!uplink) {
+    if (options.offline) return {bridge: BRIDGE, uplink: options.uplink, mac: null}
+    throw new StepFailure(`${options.uplink}: no such interface`)
+  }
+  refuseUnbridgeable(host, uplink)
+  if (!uplink.mac) throw new StepFailure(`the MAC of ${uplink.name} is unknown (no /sys/class/net/${uplink.name}/address), and the bridge must keep it`)
+  return {bridge: BRIDGE, uplink: uplink.name, mac: uplink.mac.toLowerCase()}
+}
+
+function refuseUnbridgeable(host: Host, uplink: NetworkInterface): void {
+  const {name} = uplink
+  const devtype = /^DEVTYPE=(\S+)$/m.exec(host.read(`/sys/class/net/${name}/uevent`) ?? '')?.[1]
+  if (uplink.wireless || devtype === 'wlan') {
+    throw new StepRefusal(`${name} is a wireless NIC and cannot be bridged: a Wi-Fi client may only send frames from its own MAC, so the access point drops the guests' frames; use a wired uplink, or routed/NAT networking for guests`)
+  }
+  if (devtype === 'bond' || host.isDirectory(`/sys/class/net/${name}/bonding`)) {
+    throw new StepRefusal(`${name} is a bond: its slaves and mode live in the bond's own configuration, which xensetup does not rewrite; put ${name} into ${BRIDGE} by hand, or skip this step with --skip bridge`)
+  }
+  if (devtype === 'vlan') {
+    throw new StepRefusal(`${name} is a VLAN: a bridge over it carries only that VLAN's traffic and the VLAN's own configuration would have to move; bridge the NIC under it, or create ${BRIDGE} by hand`)
+  }
+  if (uplink.isBridge) throw new StepRefusal(`${name} is itself a bridge: pass the NIC to bridge with --uplink, or point guests at ${name} (vif.default.bridge in /etc/xen/xl.conf)`)
+  if (uplink.master && uplink.master !== BRIDGE) throw new StepRefusal(`${name} is already a port of ${uplink.master}; a NIC can be in one bridge or bond only`)
+}
+
+function isActive(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec): boolean {
+  const found = interfaces.find((iface) => iface.name === bridge)
+  return found?.isBridge === true && found.ports.includes(uplink)
+}
+
+function activation(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec): CommandChange {
+  if (interfaces.some((iface) => iface.name === bridge)) {
+    throw new StepRefusal(`${bridge} already exists on the running system without ${uplink} as a port; delete it (ip link del ${bridge}) or let the reboot bring up the written configuration`)
+  }
+  return {
+    kind: 'command',
+    argv: [process.execPath, ACTIVATE_SCRIPT, uplink, bridge],
+    why: `move ${uplink}'s addresses and routes to ${bridge} on the running network now; if any command fails, ${uplink} is put back as it was`,
+    timeoutMs: ACTIVATION_TIMEOUT_MS,
+  }
+}

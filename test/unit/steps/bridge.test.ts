@@ -1,0 +1,102 @@
+import {afterEach, describe, expect, test} from '@jest/globals'
+import {mkdirSync, symlinkSync} from 'node:fs'
+import path from 'node:path'
+import type {CommandChange} from '../../../src/engine/change.js'
+import {StepFailure, StepRefusal, type StepPlan} from '../../../src/engine/step.js'
+import {bridgeStep, planBridge} from '../../../src/steps/bridge.js'
+import {MAC, OS, applyThenReplan, bridgeInSysfs, liveContext, nic, systemdWith, treeFor} from '../../fixtures/bridge/host.js'
+import {FakeRunner} from '../../lib/fake-runner.js'
+import {removeTree} from '../../lib/tree.js'
+
+const DHCP_INTERFACES = 'auto lo\niface lo inet loopback\n\nallow-hotplug eno1\niface eno1 inet dhcp\n'
+const debian = (extra: Record<string, string> = {}) => treeFor(OS.debian, {'/etc/network/interfaces': DHCP_INTERFACES, ...nic('eno1'), ...extra})
+const commands = (plan: StepPlan) => ('changes' in plan ? plan.changes.filter((c): c is CommandChange => c.kind === 'command') : [])
+
+let root: string
+afterEach(() => removeTree(root))
+
+describe('bridge step: which uplink', () => {
+  test.each([
+    ['a wireless NIC', nic('eno1', MAC, {'wireless/.keep': ''}), /wireless NIC and cannot be bridged: a Wi-Fi client may only send frames from its own MAC/],
+    ['a bond', nic('eno1', MAC, {uevent: 'DEVTYPE=bond\nINTERFACE=eno1\n', 'bonding/mode': 'active-backup 1\n'}), /eno1 is a bond/],
+    ['a VLAN', nic('eno1', MAC, {uevent: 'DEVTYPE=vlan\nINTERFACE=eno1\n'}), /eno1 is a VLAN/],
+    ['a bridge itself', nic('eno1', MAC, {'bridge/stp_state': '0\n'}), /eno1 is itself a bridge/],
+  ])('refuses %s (exit 4: it would cut the host off)', async (_, sysfs, message) => {
+    root = debian(sysfs)
+    const planned = planBridge(liveContext(root), false)
+    await expect(planned).rejects.toThrow(message)
+    await expect(planned).rejects.toBeInstanceOf(StepRefusal)
+  })
+
+  test('refuses an uplink that is already a port of another bridge', async () => {
+    root = debian()
+    mkdirSync(path.join(root, 'sys/class/net/br0/bridge'), {recursive: true})
+    symlinkSync('../br0', path.join(root, 'sys/class/net/eno1/master'))
+    await expect(planBridge(liveContext(root), false)).rejects.toThrow(new StepRefusal('eno1 is already a port of br0; a NIC can be in one bridge or bond only'))
+  })
+
+  test('fails without an uplink, or with one that does not exist on the running host', async () => {
+    root = debian()
+    await expect(planBridge(liveContext(root, {uplink: null}), false)).rejects.toThrow('no uplink chosen: pass --uplink <interface>')
+    await expect(planBridge(liveContext(root, {uplink: 'eth7'}), false)).rejects.toThrow('eth7: no such interface')
+  })
+})
+
+describe('bridge step: stacks xensetup does not write', () => {
+  test.each([
+    ['wicked', treeFor.bind(null, 'NAME="openSUSE Leap"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n'), systemdWith('wicked'), /wicked is not handled yet: write \/etc\/sysconfig\/network\/ifcfg-xenbr0 .*LLADDR='52:54:00:12:34:56'/],
+    ['ifupdown-ng', treeFor.bind(null, 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\n'), {'/etc/network/interfaces': 'auto eno1\niface eno1 inet dhcp\n'}, /ifupdown-ng is not handled yet/],
+    ['netifrc', treeFor.bind(null, 'NAME=Gentoo\nID=gentoo\n'), {'/etc/conf.d/net': 'config_eno1="dhcp"\n'}, /netifrc is not handled yet: in \/etc\/conf.d\/net set config_eno1="null"/],
+    ['nothing recognisable', treeFor.bind(null, OS.debian), {}, /no network configuration tool recognised/],
+  ])('%s: fails with what to do by hand', async (_, tree, files, message) => {
+    root = tree({...files, ...nic('eno1')})
+    const planned = planBridge(liveContext(root), false)
+    await expect(planned).rejects.toThrow(message)
+    await expect(planned).rejects.toThrow(/--skip bridge/)
+    await expect(planned).rejects.toBeInstanceOf(StepFailure)
+  })
+})
+
+describe('bridge step: the running network', () => {
+  test('init never activates the bridge: the exported step only writes configuration', async () => {
+    root = debian()
+    expect(commands(await bridgeStep.plan(liveContext(root)))).toEqual([])
+  })
+
+  test('when asked on a running host, activation is one command after the files, saying what it does', async () => {
+    root = debian()
+    const plan = await planBridge(liveContext(root), true)
+    expect('changes' in plan && plan.changes.map((c) => c.kind)).toEqual(['file', 'command'])
+    expect(commands(plan)).toEqual([
+      {
+        kind: 'command',
+        argv: [process.execPath, expect.stringMatching(/\/steps\/bridge\/activate-cli\.js$/), 'eno1', 'xenbr0'],
+        why: "move eno1's addresses and routes to xenbr0 on the running network now; if any command fails, eno1 is put back as it was",
+        timeoutMs: 60_000,
+      },
+    ])
+    expect(plan).toMatchObject({state: expect.stringMatching(/: configured, activated now$/)})
+  })
+
+  test('under --root the running network is never touched, even when asked', async () => {
+    root = debian()
+    expect(commands(await planBridge(liveContext(root, {offline: true}), true))).toEqual([])
+  })
+
+  test('applying activates once; the re-plan sees xenbr0 with its port in sysfs and is empty', async () => {
+    root = debian()
+    const [activation] = commands(await planBridge(liveContext(root), true))
+    const runner = new FakeRunner({[activation.argv.join(' ')]: {effect: () => bridgeInSysfs(root, 'xenbr0', 'eno1')}})
+    const {applied, replan} = await applyThenReplan(root, {}, true, runner)
+    expect(applied.status).toBe('changed')
+    expect(runner.calls).toEqual([activation.argv])
+    expect(replan).toEqual({changes: [], state: `xenbr0 over eno1 (${MAC}), inet dhcp: active`})
+  })
+
+  test('refuses to activate over a xenbr0 that exists without the uplink', async () => {
+    root = debian()
+    mkdirSync(path.join(root, 'sys/class/net/xenbr0/bridge'), {recursive: true})
+    await expect(planBridge(liveContext(root), true)).rejects.toThrow(/xenbr0 already exists on the running system without eno1 as a port/)
+    expect(commands(await planBridge(liveContext(root), false))).toEqual([])
+  })
+})
