@@ -225,6 +225,8 @@ export interface XenFacts {
   /** /sys/hypervisor/properties/capabilities, e.g. xen-3.0-x86_64 hvm-3.0-x86_64. */
   capabilities: string[]
   xenfsMounted: boolean
+  /** Xen daemons running now (xenstored or oxenstored, xenconsoled), from /proc; empty when not on Xen. */
+  daemons: string[]
   /**
    * Xen-related services found on this init system: a key means installed, the value whether it is
    * enabled (systemctl is-enabled / rc-update / rc?.d links). Units only pulled in through another

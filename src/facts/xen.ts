@@ -136,6 +136,7 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
     guestType: runtime.running ? (files.value('/sys/hypervisor/guest_type') ?? null) : null,
     capabilities: (files.value('/sys/hypervisor/properties/capabilities') ?? '').split(/\s+/).filter(Boolean),
     xenfsMounted: mounts.some((mount) => mount.fstype === 'xenfs' && mount.target === '/proc/xen'),
+    daemons: runtime.running ? runningDaemons(files) : [],
     services: Object.fromEntries(
       xenServicesByInit[services.init]
         .map((name) => [name, services.isInstalled(name), services.isEnabled(name)] as const)
@@ -160,4 +161,21 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
 /** The highest by numeric-aware comparison ("xen-hypervisor-4.20" over "xen-hypervisor-4.9"). */
 function newest(names: string[]): string | undefined {
   return names.sort((a, b) => a.localeCompare(b, 'en', {numeric: true})).at(-1)
+}
+
+/** The Xen daemons a dom0 needs; oxenstored is the OCaml xenstored Debian prefers when installed. */
+const XEN_DAEMONS = new Set(['xenstored', 'oxenstored', 'xenconsoled'])
+
+/**
+ * Which Xen daemons run now, from /proc/<pid>/comm: whether a unit is enabled says nothing about
+ * whether it started (SUSE's xencommons pulls in units that are not enabled themselves).
+ */
+export function runningDaemons(files: HostFiles): string[] {
+  const found = new Set<string>()
+  for (const pid of files.list('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    const comm = files.value(`/proc/${pid}/comm`)
+    if (comm && XEN_DAEMONS.has(comm)) found.add(comm)
+  }
+  return [...found].sort()
 }

@@ -1,4 +1,6 @@
-import {type Check, fail, pass, skip, warn} from '../check.js'
+import {profileFor} from '../../distros/profile.js'
+import type {Facts} from '../../facts/types.js'
+import {type Check, fail, pass, warn} from '../check.js'
 
 export const xenChecks: Check[] = [
   {
@@ -54,18 +56,19 @@ on the host itself.`,
     id: 'xen.xl_context',
     category: 'xen',
     title: 'xl can reach Xen ("cannot init xl context")',
-    dependsOn: ['xen.installed'],
-    explain: `"cannot init xl context" has three causes, checked in order: the machine is not booted into Xen; /proc/xen
-(xenfs) is not mounted, so the privcmd interface and xenstored's capabilities check are missing; or the Xen services
-(xenstored, xenconsoled; Debian: the "xen" init script) are not running, so "cannot connect to xenstore" follows.`,
-    run: ({facts, state}) => {
+    dependsOn: ['xen.dom0'],
+    explain: `"cannot init xl context" has three causes: the machine is not booted into Xen (see xen.running); /proc/xen
+(xenfs) is not mounted, so the privcmd interface is missing and the Xen units' condition on
+/proc/xen/capabilities silently skips them; or xenstored is not running, and xl fails with "cannot connect to
+xenstore" (xenconsoled is needed for guest consoles). Debian runs both from its "xen" init script (Debian 12) or
+xen.service (Debian 13); upstream units are xenstored.service and xenconsoled.service.`,
+    run: ({facts}) => {
       const xen = facts.xen
-      if (state === 'bare') return skip('Xen is not installed')
-      if (state === 'installed') return fail('not booted into Xen: xl cannot init its context', 'reboot into the Xen entry (xensetup init --only boot makes it the default)')
       if (!xen.xenfsMounted) return fail('/proc/xen (xenfs) is not mounted: xl cannot init its context', 'mount -t xenfs xenfs /proc/xen   # and: xensetup init --only xenfs')
-      const stopped = Object.entries(xen.services).filter(([, enabled]) => !enabled).map(([name]) => name)
-      if (stopped.length > 0) return fail(`Xen services not enabled: ${stopped.join(', ')}`, `systemctl enable --now ${stopped.join(' ')}`)
-      return pass('booted into Xen, xenfs mounted, services enabled')
+      const store = xen.daemons.find((name) => name.endsWith('xenstored'))
+      if (!store) return fail('xenstored is not running: xl says "cannot connect to xenstore"', startCommand(facts, 'xenstored'))
+      if (!xen.daemons.includes('xenconsoled')) return warn(`${store} runs but xenconsoled does not: guest consoles will not work`, startCommand(facts, 'xenconsoled'))
+      return pass(`xenfs mounted; ${xen.daemons.join(', ')} running`)
     },
   },
   {
@@ -73,15 +76,17 @@ on the host itself.`,
     category: 'dom0',
     title: 'Xen services start at boot',
     dependsOn: ['xen.installed'],
-    explain: `xenstored and xenconsoled (Debian 12: the "xen" SysV script; Debian 13: xen.service) must start on every Xen
-boot, and xendomains starts the guests in /etc/xen/auto. All carry a condition on /proc/xen/capabilities, so
-enabling them is harmless on native boots.`,
+    explain: `The distribution's Xen services must be enabled to start on every Xen boot: Debian's "xen" and
+"xendomains" (SysV scripts on Debian 12, units on 13), SUSE's xencommons (which pulls in xenstored, xenconsoled and
+the rest), upstream xenstored/xenconsoled units elsewhere, OpenRC scripts on Alpine and Gentoo. All carry a
+condition on /proc/xen/capabilities, so enabling them is harmless on native boots.`,
     run: ({facts}) => {
-      const services = Object.entries(facts.xen.services)
-      if (services.length === 0) return fail('no Xen services found', 'xensetup init --only packages,services')
-      const disabled = services.filter(([, enabled]) => !enabled).map(([name]) => name)
+      const found = facts.xen.services
+      const wanted = profileFor(facts.distro)?.services.enable.filter((name) => name in found) ?? Object.keys(found)
+      if (wanted.length === 0) return fail('none of the distribution\'s Xen services is installed', 'xensetup init --only packages,services')
+      const disabled = wanted.filter((name) => !found[name])
       if (disabled.length > 0) return warn(`not enabled: ${disabled.join(', ')}`, 'xensetup init --only services')
-      return pass(`enabled: ${services.map(([name]) => name).join(', ')}`)
+      return pass(`enabled: ${wanted.join(', ')}`)
     },
   },
   {
@@ -107,3 +112,8 @@ and xl fails. Debian's xen init script and the upstream proc-xen.mount unit moun
   },
 ]
 
+
+function startCommand(facts: Facts, daemon: string): string {
+  if (facts.init === 'openrc') return `rc-service ${daemon} start`
+  return facts.distro.family === 'debian' ? 'systemctl restart xen   # Debian starts the daemons from its xen service' : `systemctl start ${daemon}`
+}
