@@ -1,4 +1,4 @@
-import {UserError} from '../cli/errors.js'
+import {EXIT, UserError} from '../cli/errors.js'
 import type {Facts} from '../facts/types.js'
 import type {InitOptions} from '../steps/context.js'
 import {checkDom0MemFits, parseDom0Mem} from './dom0-mem.js'
@@ -12,6 +12,7 @@ export interface InitFlags {
   'vg-name': string
   'force-wipe': boolean
   'trial-boot': boolean
+  'apply-network': boolean
 }
 
 /** Flags first, then the admin's answer on a terminal, then what the facts recommend. */
@@ -34,6 +35,7 @@ export async function resolveOptions(
     trialBoot: flags['trial-boot'],
     steps,
     offline,
+    applyNetwork: await applyNetwork(flags, offline, prompter),
   }
 }
 
@@ -115,4 +117,18 @@ function vgName(value: string): string {
     throw new UserError(`--vg-name ${value} is not a valid volume group name`, 'use letters, digits and + _ . - (not starting with -)')
   }
   return value
+}
+
+/**
+ * Moving the live network onto the bridge can cut the admin's own SSH session: it happens only when
+ * asked for, never with --root, and on a terminal only after saying so and getting a yes.
+ */
+async function applyNetwork(flags: InitFlags, offline: boolean, prompter: Prompter): Promise<boolean> {
+  if (!flags['apply-network']) return false
+  if (offline) throw new UserError('--apply-network cannot be used with --root', 'a --root tree has no running network; drop the flag')
+  const ssh = process.env.SSH_CONNECTION?.split(' ')[2]
+  const where = ssh ? `this machine is reached over SSH at ${ssh}; ` : ''
+  const yes = await prompter.confirm(`${where}moving the live network onto xenbr0 may drop connections for a moment (a failure rolls back). Continue?`, true)
+  if (!yes) throw new UserError('live network change not confirmed', 'run without --apply-network: xenbr0 then comes up on the reboot into Xen', EXIT.refused)
+  return true
 }

@@ -44,7 +44,7 @@ export const bridgeStep: Step<InitContext> = {
   id: 'bridge',
   title: 'Bridge xenbr0 over the uplink, keeping its MAC and addresses',
   // InitOptions has no --apply-network yet: until it does, init never touches the running network.
-  plan: (context) => planBridge(context, false),
+  plan: (context) => planBridge(context, context.options.applyNetwork),
 }
 
 /** The bridge step's plan; `applyNetwork` adds the live activation on a running host (never under --root). */

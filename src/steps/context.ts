@@ -16,6 +16,8 @@ export interface InitOptions {
   steps: readonly string[]
   /** --root was given: configuration is written, the running network is never touched. */
   offline: boolean
+  /** --apply-network: also move the live network onto xenbr0 now, instead of at the reboot into Xen. */
+  applyNetwork: boolean
 }
 
 export interface InitContext {

@@ -27,6 +27,7 @@ export function contextFor(root: string, options: Partial<InitOptions> = {}, pro
       trialBoot: false,
       steps: STEP_IDS,
       offline: true,
+      applyNetwork: false,
       ...options,
     },
   }

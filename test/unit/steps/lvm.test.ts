@@ -58,6 +58,7 @@ const DEFAULTS: InitOptions = {
   trialBoot: false,
   steps: ['lvm'],
   offline: false,
+  applyNetwork: false,
 }
 
 const trees: string[] = []
