@@ -213,7 +213,7 @@ export interface XenFacts {
   toolsInstalled: boolean
   /** Installed package version, else the version in a /boot/xen-*.gz name. */
   version: string | null
-  /** Hypervisor images in /boot (xen-*.gz, xen-*.efi); several versions mean skew risk. */
+  /** Hypervisor images in /boot (xen-*.gz, xen-*.efi), symlinks left out; several versions mean skew risk. */
   images: string[]
   /** Version of the running hypervisor (/sys/hypervisor/version). */
   runningVersion: string | null

@@ -111,7 +111,8 @@ export interface XenInputs {
 
 export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
   const {runtime, mounts, network, packages, services} = inputs
-  const images = files.list('/boot').filter((name) => hypervisorImage.test(name))
+  // SUSE and Gentoo add xen.gz, xen-4.gz, xen-4.18.gz as links to the one real image: not extra versions.
+  const images = files.list('/boot').filter((name) => hypervisorImage.test(name) && files.readlink(`/boot/${name}`) === undefined)
   const packageName = newest(Object.keys(packages.installed).filter((name) => hypervisorPackage.test(name)))
   const imageVersion = newest(
     images.map((name) => /^xen-(\d+\.\d+(?:\.\d+)?)/.exec(name)?.[1]).filter((version) => version !== undefined),

@@ -25,9 +25,10 @@ packages (Debian: xen-system-amd64 and qemu-system-xen for HVM guests). xensetup
 with "getting physinfo: Permission denied" or "xen_scheduler: (null)" (the sysctl interface version differs, which
 Xen reports as EACCES even to root). Remove the stale images and regenerate grub.cfg.`,
     run: ({facts}) => {
-      const images = facts.xen.images.filter((image) => image.endsWith('.gz'))
+      // A debug build of the same version (SUSE's xen-dbg-*) is not skew.
+      const images = facts.xen.images.filter((image) => image.endsWith('.gz') && !image.startsWith('xen-dbg-'))
       if (images.length <= 1) return pass(images[0] ?? facts.xen.version ?? 'one version')
-      return warn(`several hypervisor images: ${images.join(', ')}`, 'remove the old xen-hypervisor packages, then update-grub')
+      return warn(`several hypervisor versions: ${images.join(', ')}`, 'remove the old xen-hypervisor packages, then update-grub')
     },
   },
   {

@@ -1,0 +1,136 @@
+import {describe, expect, test} from '@jest/globals'
+import {cpSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import Doctor from '../../../src/commands/doctor.js'
+import {CATALOGUE} from '../../../src/doctor/catalogue.js'
+import type {CheckStatus} from '../../../src/doctor/check.js'
+import {runDoctor} from '../../../src/doctor/run-doctor.js'
+import type {DoctorReport} from '../../../src/doctor/report.js'
+import {runCommand} from '../../lib/cli.js'
+import {makeTree, removeTree} from '../../lib/tree.js'
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/roots/${name}`, import.meta.url))
+const doctor = (name: string) => runDoctor({root: fixture(name), verbose: false})
+const statuses = (report: DoctorReport) => Object.fromEntries(report.checks.map((c) => [c.id, c.status]))
+const check = (report: DoctorReport, id: string) => report.checks.find((c) => c.id === id)
+
+/** Per fixture machine: its state, exit code, and every check that does not pass (the rest must pass or skip). */
+const EXPECTED: Record<string, {state: string; exitCode: number; problems: Record<string, CheckStatus>}> = {
+  'debian-12': {state: 'installed', exitCode: 0, problems: {'xen.running': 'warn', 'network.bridge': 'warn'}},
+  'debian-13': {state: 'dom0', exitCode: 0, problems: {'guests.vnc_open': 'warn'}},
+  'opensuse-leap-15.6': {state: 'dom0', exitCode: 0, problems: {}},
+  gentoo: {
+    state: 'installed',
+    exitCode: 1,
+    problems: {'boot.default_is_xen': 'fail', 'boot.dom0_mem': 'warn', 'xen.running': 'warn', 'dom0.services_enabled': 'warn', 'legacy.xend_rules': 'warn', 'network.bridge': 'warn'},
+  },
+  'alpine-3.20': {
+    state: 'bare',
+    exitCode: 1,
+    problems: {'host.kernel_dom0': 'fail', 'cpu.long_mode': 'fail', 'cpu.iommu': 'warn', 'boot.loader': 'warn', 'xen.installed': 'warn', 'memory.host': 'fail', 'network.bridge': 'warn'},
+  },
+  arch: {
+    state: 'bare',
+    exitCode: 0,
+    problems: {'cpu.virtualization': 'warn', 'cpu.slat': 'skip', 'cpu.iommu': 'warn', 'boot.loader': 'warn', 'xen.installed': 'warn', 'memory.host': 'warn', 'network.bridge': 'warn'},
+  },
+  'ubuntu-22.04': {state: 'bare', exitCode: 0, problems: {'cpu.virtualization': 'warn', 'cpu.slat': 'skip', 'xen.installed': 'warn', 'network.bridge': 'warn'}},
+  'ubuntu-24.04': {
+    state: 'bare',
+    exitCode: 0,
+    problems: {'host.nested': 'warn', 'cpu.virtualization': 'warn', 'cpu.slat': 'skip', 'cpu.iommu': 'warn', 'xen.installed': 'warn', 'network.bridge': 'warn'},
+  },
+  'fedora-41': {state: 'bare', exitCode: 0, problems: {'boot.secure_boot': 'warn', 'xen.installed': 'warn', 'network.bridge': 'warn'}},
+  'opensuse-tumbleweed': {state: 'bare', exitCode: 0, problems: {'cpu.slat': 'warn', 'cpu.iommu': 'warn', 'xen.installed': 'warn', 'network.bridge': 'warn'}},
+  'rocky-9': {state: 'bare', exitCode: 1, problems: {'host.distro': 'warn', 'host.kernel_dom0': 'fail', 'xen.installed': 'warn', 'network.bridge': 'warn'}},
+  'unknown-distro': {state: 'bare', exitCode: 0, problems: {'host.distro': 'warn', 'cpu.slat': 'warn', 'cpu.iommu': 'warn', 'xen.installed': 'warn', 'network.bridge': 'warn'}},
+  manjaro: {state: 'bare', exitCode: 0, problems: {'host.nested': 'warn', 'cpu.iommu': 'warn', 'xen.installed': 'warn', 'network.bridge': 'warn'}},
+}
+
+describe('doctor over the fixture corpus', () => {
+  test.each(Object.entries(EXPECTED))('%s', (name, expected) => {
+    const outcome = doctor(name)
+    const report = outcome.document as DoctorReport
+    expect(report.state).toBe(expected.state)
+    expect(outcome.exitCode).toBe(expected.exitCode)
+    const problems = Object.fromEntries(Object.entries(statuses(report)).filter(([id, status]) => status === 'warn' || status === 'fail' || id in expected.problems))
+    expect(problems).toEqual(expected.problems)
+  })
+})
+
+describe('what the checks say', () => {
+  test('no VT-x is a warning that PV still works, with the firmware fix when the kernel log says it is locked off', () => {
+    expect(check(doctor('arch').document as DoctorReport, 'cpu.virtualization')?.detail).toMatch(/HVM and PVH guests are impossible, PV guests still work/)
+    expect(check(doctor('ubuntu-22.04').document as DoctorReport, 'cpu.virtualization')).toMatchObject({
+      detail: expect.stringMatching(/disabled by the firmware/),
+      fix: expect.stringMatching(/power the machine off and on/),
+    })
+  })
+
+  test('no EPT/NPT explains "cannot make domain: -3"; a 32-bit CPU fails and its dependants are skipped, not failed', () => {
+    expect(check(doctor('opensuse-tumbleweed').document as DoctorReport, 'cpu.slat')?.detail).toContain('cannot make domain: -3')
+    const alpine = doctor('alpine-3.20').document as DoctorReport
+    expect(check(alpine, 'cpu.virtualization')).toMatchObject({status: 'skip', detail: expect.stringMatching(/^needs cpu.long_mode/)})
+  })
+
+  test('a dom0 is not taken for a nested guest, and its hidden VT flags are not reported missing', () => {
+    const report = doctor('debian-13').document as DoctorReport
+    expect(check(report, 'host.nested')).toMatchObject({status: 'pass', detail: expect.stringMatching(/Xen dom0/)})
+    expect(check(report, 'cpu.virtualization')).toMatchObject({status: 'pass', detail: expect.stringMatching(/Xen reports HVM/)})
+    expect(check(report, 'cpu.slat')?.status).toBe('skip')
+  })
+
+  test('the obsolete xend udev rule and an open VNC console are found, with the fix', () => {
+    expect(check(doctor('gentoo').document as DoctorReport, 'legacy.xend_rules')?.fix).toBe('rm /etc/udev/rules.d/xend.rules && udevadm control --reload')
+    expect(check(doctor('debian-13').document as DoctorReport, 'guests.vnc_open')?.detail).toContain('/etc/xen/win10.cfg')
+  })
+
+  test('"cannot init xl context" in a dom0 names its cause: xenfs not mounted, or xenstored not running', () => {
+    const base = fixture('debian-13')
+    const tree = makeTree()
+    try {
+      // The dom0 as it is, but without xenfs in /proc/mounts and with no Xen daemon running.
+      cpSync(base, tree, {recursive: true, verbatimSymlinks: true})
+      writeFileSync(`${tree}/proc/mounts`, readFileSync(`${tree}/proc/mounts`, 'utf8').replace(/^xenfs .*\n/m, ''))
+      expect(check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenfs\) is not mounted/)})
+      writeFileSync(`${tree}/proc/mounts`, readFileSync(`${base}/proc/mounts`, 'utf8'))
+      rmSync(`${tree}/proc/812`, {recursive: true})
+      expect(check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenstored is not running/)})
+    } finally {
+      removeTree(tree)
+    }
+  })
+
+  test('every check has an explanation, and ids are unique', () => {
+    expect(new Set(CATALOGUE.map((c) => c.id)).size).toBe(CATALOGUE.length)
+    for (const c of CATALOGUE) expect(c.explain.length).toBeGreaterThan(80)
+  })
+})
+
+describe('xensetup doctor (command)', () => {
+  test('--json is one document with the facts and checks automation relies on', async () => {
+    const out = await runCommand(Doctor, ['--json', '--root', fixture('debian-13')])
+    const doc = JSON.parse(out.stdout)
+    expect(out.exitCode).toBe(0)
+    expect(doc.facts.distro).toMatchObject({id: 'debian', versionId: '13', family: 'debian', supported: true})
+    expect(doc.facts.cpu).toMatchObject({vendor: 'intel', virtualization: null, slat: null, underHypervisor: false})
+    expect(doc.facts.memory.totalMiB).toEqual(expect.any(Number))
+    expect(doc.facts.xen).toMatchObject({installed: true, running: true, dom0: true})
+    expect(doc.checks[0]).toEqual({id: expect.any(String), category: expect.any(String), status: expect.any(String), title: expect.any(String), detail: expect.any(String), fix: null})
+    expect(doc.summary).toEqual({pass: expect.any(Number), warn: 1, fail: 0, skip: expect.any(Number), verdict: 'warnings'})
+  })
+
+  test('human output groups by category, marks problems with their id and fix, and ends with a verdict; exit 1 on a failure', async () => {
+    const out = await runCommand(Doctor, ['--root', fixture('gentoo')])
+    expect(out.exitCode).toBe(1)
+    expect(out.stdout).toMatch(/^Firmware & boot\n(.*\n)*  \[FAIL\] Next boot starts Xen: the default entry is "Gentoo GNU\/Linux", not Xen  \(boot\.default_is_xen\)\n +fix: xensetup init --only boot\n/m)
+    expect(out.stdout.trim().split('\n').at(-2)).toMatch(/^Summary: 1 failed, 5 warnings, \d+ passed, \d+ skipped\.$/)
+  })
+
+  test('--explain prints the long explanation; an unknown id is a usage error', async () => {
+    expect((await runCommand(Doctor, ['--explain', 'cpu.slat'])).stdout).toMatch(/^cpu\.slat: Second-level address translation[\s\S]*cannot make domain: -3/)
+    const bad = await runCommand(Doctor, ['--explain', 'nope'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toMatch(/^xensetup: no check named nope \(hint: ids: host\.distro, /)
+  })
+})
