@@ -1,16 +1,25 @@
 import type {HostFiles} from './files.js'
 import type {PackageFacts} from './types.js'
 
-/** RFC822-style stanzas separated by blank lines; continuation lines (leading space) are dropped. */
-function stanzas(text: string, separator: string): Array<Map<string, string>> {
-  return text.split(/\n\s*\n/).map((block) => {
-    const fields = new Map<string, string>()
-    for (const line of block.split('\n')) {
-      const at = line.indexOf(separator)
-      if (at > 0 && !line.startsWith(' ') && !line.startsWith('\t')) fields.set(line.slice(0, at), line.slice(at + separator.length).trim())
+/**
+ * RFC822-style stanzas separated by blank lines, keeping only the named fields: dpkg's status file runs
+ * to megabytes of descriptions, and doctor reads it on every start. Continuation lines (leading space)
+ * never match a key.
+ */
+function stanzas(text: string, separator: string, keys: readonly string[]): Array<Map<string, string>> {
+  // One regex pass over the text is several times faster than splitting it into lines (cold, per run).
+  const wanted = new RegExp(`^(${keys.join('|')})${separator}[ \\t]*(.*)$|^[ \\t]*$`, 'gm')
+  const result: Array<Map<string, string>> = []
+  let fields = new Map<string, string>()
+  for (const [, key, value] of text.matchAll(wanted)) {
+    if (key !== undefined) fields.set(key, value.trim())
+    else if (fields.size > 0) {
+      result.push(fields)
+      fields = new Map()
     }
-    return fields
-  })
+  }
+  if (fields.size > 0) result.push(fields)
+  return result
 }
 
 /**
@@ -19,7 +28,7 @@ function stanzas(text: string, separator: string): Array<Map<string, string>> {
  */
 export function parseDpkgStatus(text: string): Record<string, string> {
   const installed: Record<string, string> = {}
-  for (const fields of stanzas(text, ':')) {
+  for (const fields of stanzas(text, ':', ['Package', 'Version', 'Status'])) {
     const name = fields.get('Package')
     const version = fields.get('Version')
     if (name && version && /^(install|hold) ok installed$/.test(fields.get('Status') ?? '') && !(name in installed)) {
@@ -32,7 +41,7 @@ export function parseDpkgStatus(text: string): Record<string, string> {
 /** /lib/apk/db/installed: one stanza per package, `P:` name and `V:` version. */
 export function parseApkInstalled(text: string): Record<string, string> {
   const installed: Record<string, string> = {}
-  for (const fields of stanzas(text, ':')) {
+  for (const fields of stanzas(text, ':', ['P', 'V'])) {
     const name = fields.get('P')
     const version = fields.get('V')
     if (name && version) installed[name] = version
