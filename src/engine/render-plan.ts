@@ -49,8 +49,8 @@ export async function viewSteps(reports: StepReport[]): Promise<StepView[]> {
   }))
 }
 
-/** The dry-run plan for a person: per step its diffs and the exact commands, then a count. */
-export function planText(views: StepView[]): string {
+/** The plan for a person: per step its diffs and the exact commands, then a count. */
+export function planText(views: StepView[], dryRun: boolean): string {
   const out: string[] = []
   for (const step of views) {
     const mark = step.status === 'pending' ? '*' : '-'
@@ -65,7 +65,7 @@ export function planText(views: StepView[]): string {
   out.push(
     pending.length === 0
       ? 'Nothing to do: the host is already configured.'
-      : `Plan: ${changes} change${changes === 1 ? '' : 's'} in ${pending.length} step${pending.length === 1 ? '' : 's'}. Nothing was changed (dry run).`,
+      : `Plan: ${changes} change${changes === 1 ? '' : 's'} in ${pending.length} step${pending.length === 1 ? '' : 's'}.${dryRun ? ' Nothing was changed (dry run).' : ''}`,
   )
   return `${out.join('\n')}\n`
 }

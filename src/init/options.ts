@@ -2,7 +2,7 @@ import {EXIT, UserError} from '../cli/errors.js'
 import type {Facts} from '../facts/types.js'
 import type {InitOptions} from '../steps/context.js'
 import {checkDom0MemFits, parseDom0Mem} from './dom0-mem.js'
-import type {Prompter} from './prompter.js'
+import {Prompter} from './prompter.js'
 
 export interface InitFlags {
   'dom0-mem'?: string
@@ -26,7 +26,8 @@ export async function resolveOptions(
   // Unknown in a dom0 (meminfo shows dom0's share) and in a --root tree that is not running.
   const hostMiB = facts.memory.hostTotalMiB || null
   return {
-    dom0MemMiB: await dom0Mem(flags, facts, prompter, hostMiB),
+    // Only the boot step uses the size: other runs take the flag or the recommendation without asking.
+    dom0MemMiB: await dom0Mem(flags, facts, steps.includes('boot') ? prompter : new Prompter(false), hostMiB),
     dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
     uplink: steps.includes('bridge') || flags.uplink !== undefined ? await uplink(flags, facts, prompter) : null,
     vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter) : null,
@@ -55,7 +56,7 @@ async function dom0Mem(flags: InitFlags, facts: Facts, prompter: Prompter, hostM
     })
     mib = parseDom0Mem(answer)
   } else if (recommended !== null) mib = recommended
-  else throw new UserError('cannot size dom0: the host memory is not visible', 'pass --dom0-mem, e.g. --dom0-mem 2048M')
+  else throw new UserError('cannot size dom0: the host memory is not visible (a --root tree, or inside a dom0)', 'pass --dom0-mem, e.g. --dom0-mem 2048M')
   checkDom0MemFits(mib, hostMiB)
   return mib
 }

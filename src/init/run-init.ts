@@ -64,7 +64,7 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     if (flags['dry-run'] || prompter.interactive) {
       const reports = await engine.plan(steps)
       const views = await viewSteps(reports)
-      if (!json) print(planText(views))
+      if (!json) print(planText(views, flags['dry-run']))
       const refused = reports.find((r) => r.status === 'failed')
       if (refused) process.exitCode = refused.refused ? EXIT.refused : EXIT.failure
       if (flags['dry-run']) return document(refused ? 'failed' : 'planned', null, views)
