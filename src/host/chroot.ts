@@ -20,18 +20,17 @@ const POLICY_RC_D = '/usr/sbin/policy-rc.d'
 
 /**
  * Runs commands inside --root with chroot. The kernel file systems are mounted on first use and always
- * unmounted by close(), which the engine calls in a finally and on SIGINT/SIGTERM.
+ * unmounted by close(), which init calls in a finally, after a failure or a Ctrl-C alike.
  */
 export class ChrootRunner implements CommandRunner {
   private mounted: string[] | undefined
   private policyAdded = false
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    void this.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
-  }
 
   constructor(
     private readonly host: Host,
     private readonly outer: CommandRunner,
+    /** Runs mount and umount: not the runner a Ctrl-C cancels, so close() still cleans up after one. */
+    private readonly mounter: CommandRunner,
   ) {}
 
   async run(argv: string[], options?: RunOptions): Promise<RunResult> {
@@ -43,8 +42,6 @@ export class ChrootRunner implements CommandRunner {
   private async open(): Promise<void> {
     if (this.mounted) return
     this.mounted = []
-    process.once('SIGINT', this.onSignal)
-    process.once('SIGTERM', this.onSignal)
     const already = mountPoints()
     for (const mount of MOUNTS) {
       const real = this.host.real(mount.target)
@@ -60,19 +57,17 @@ export class ChrootRunner implements CommandRunner {
   }
 
   private async mustRun(argv: string[], target: string): Promise<void> {
-    const result = await this.outer.run(argv)
+    const result = await this.mounter.run(argv)
     if (result.failed) throw new Error(`cannot mount ${target} in ${this.host.root}: ${result.stderr.trim()}`)
   }
 
   async close(): Promise<void> {
-    process.removeListener('SIGINT', this.onSignal)
-    process.removeListener('SIGTERM', this.onSignal)
     if (this.policyAdded) rmSync(this.host.real(POLICY_RC_D), {force: true})
     this.policyAdded = false
     for (const real of (this.mounted ?? []).reverse()) {
-      const result = await this.outer.run(['umount', real])
+      const result = await this.mounter.run(['umount', real])
       // A process still holding a file open (gpg-agent, dirmngr) would block a plain umount.
-      if (result.failed) await this.outer.run(['umount', '-l', real])
+      if (result.failed) await this.mounter.run(['umount', '-l', real])
     }
     this.mounted = undefined
   }

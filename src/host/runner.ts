@@ -36,7 +36,14 @@ export type CommandLog = (argv: string[]) => void
 
 /** Runs commands on this machine through execa (loaded on first use: doctor never pays for it). */
 export class ExecaRunner implements CommandRunner {
+  private readonly stop = new AbortController()
+
   constructor(private readonly log?: CommandLog) {}
+
+  /** Ctrl-C: terminate the running command and refuse to start more, so the run ends at a step boundary. */
+  cancel(): void {
+    this.stop.abort()
+  }
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const {execa} = await import('execa')
@@ -46,6 +53,7 @@ export class ExecaRunner implements CommandRunner {
       reject: false,
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       forceKillAfterDelay: 5000,
+      cancelSignal: this.stop.signal,
       env: {...COMMAND_ENV, ...options.env},
       ...(options.input === undefined ? {stdin: 'ignore' as const} : {input: options.input}),
     })

@@ -44,8 +44,9 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
   const steps = selectSteps(flags.only, flags.skip)
   const prompter = json ? new Prompter(false) : Prompter.forTerminal(flags.yes)
   const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, !host.isLive)
-  const outer = new ExecaRunner(flags.verbose ? (argv) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined)
-  const runner: CommandRunner & {close?: () => Promise<void>} = host.isLive ? outer : new ChrootRunner(host, outer)
+  const log = flags.verbose ? (argv: string[]) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined
+  const outer = new ExecaRunner(log)
+  const runner: CommandRunner & {close?: () => Promise<void>} = host.isLive ? outer : new ChrootRunner(host, outer, new ExecaRunner(log))
   const journal = new Journal(host)
   const machine = host.isLive ? host : new Host('/')
   // Facts are re-read for each plan: earlier steps change the host (packages bring units, grub.cfg).
@@ -60,6 +61,14 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     steps: views,
   })
 
+  // Ctrl-C stops the running command; the run then ends like a failed step: journaled, chroot unmounted.
+  let interrupted = false
+  const interrupt = () => {
+    interrupted = true
+    outer.cancel()
+  }
+  process.on('SIGINT', interrupt)
+  process.on('SIGTERM', interrupt)
   try {
     if (flags['dry-run'] || prompter.interactive) {
       const reports = await engine.plan(steps)
@@ -78,7 +87,10 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     if (!json) print(resultText(views, journal.runId))
     return document(failed ? 'failed' : 'ok', journal.runId, views)
   } finally {
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
     await runner.close?.()
+    if (interrupted) process.exitCode = EXIT.interrupted
   }
 }
 

@@ -1,6 +1,8 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
+import {execFileSync, spawn} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import Init from '../../src/commands/init.js'
 import {runCommand} from '../lib/cli.js'
 import {snapshot} from '../lib/tree.js'
@@ -10,6 +12,7 @@ import {asRoot, DebianImage} from './lib/debian-image.js'
 const whenRoot = asRoot ? describe : describe.skip
 
 const MINUTES = 60_000
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const UPLINK = 'enp0s3'
 
 interface InitResult {
@@ -43,6 +46,20 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     image.destroy()
     process.stderr.write(`init on a Debian 12 root, seconds: ${JSON.stringify(timings)}\n`)
   })
+
+  test('Ctrl-C during apt stops the run with exit 130, journaled, and the chroot mounts are gone', async () => {
+    // The installed CLI as an admin runs it (built here so the test never runs a stale dist/).
+    execFileSync('npm', ['run', 'build'], {cwd: REPO, stdio: 'ignore'})
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/run.js'), 'init', '--root', image.mnt, '--yes', '--uplink', UPLINK, '--dom0-mem', '1024M', '--only', 'packages'], {stdio: 'ignore'})
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const chrootMounts = () => readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.split(' ')[1]?.startsWith(`${image.mnt}/`))
+    for (let waited = 0; chrootMounts().length === 0 && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(chrootMounts().length).toBeGreaterThan(0)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(chrootMounts()).toEqual([])
+    expect(journal().at(-1)).toMatchObject({step: 'packages', kind: 'command', argv: expect.arrayContaining(['apt-get'])})
+  }, 5 * MINUTES)
 
   test('an apt failure stops the run at packages, journaled, and nothing after it runs', async () => {
     // dpkg refuses to run at all: apt downloads, then fails, as on a broken mirror or a full disk.
