@@ -90,6 +90,9 @@ prepare_root() {
   mkdir -p "$r/etc/xensetup-e2e"
   printf 'UPLINK=%q\n' "$UPLINK" >"$r/etc/xensetup-e2e/expect"
   install -m 644 "$HERE/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
+  # A BIOS server's /boot/grub/i386-pc, as grub-install leaves it; the boot ISO
+  # switches $prefix to the disk so grubenv/saved_entry behave as on hardware.
+  qemu_install_grub_modules "$r"
 
   # Node from the host (same or older glibc than the guest) and the project.
   node_bin="$(readlink -f "$(command -v node)")"

@@ -11,7 +11,8 @@ QEMU_ROOT_ADDR=0x4
 QEMU_VG_ADDR=0x5
 
 # qemu_make_iso ISO MARKER: MARKER is a path (e.g. /.xensetup-e2e-1234) that
-# exists only on the disk to boot.
+# exists only on the disk to boot. The disk needs /boot/grub/i386-pc/ with the
+# modules of the GRUB that builds the ISO (qemu_install_grub_modules).
 qemu_make_iso() {
   local iso="$1" marker="$2" stage
   stage="$(mktemp -d)"
@@ -25,6 +26,10 @@ insmod part_msdos
 insmod ext2
 echo "xensetup-e2e: looking for $marker"
 if search --no-floppy --file --set=root $marker; then
+  # Hand over completely, as if GRUB had been installed on this disk: modules
+  # and grubenv (GRUB_DEFAULT=saved, grub-reboot's next_entry) come from
+  # the disk's /boot/grub, not from this ISO.
+  set prefix=(\$root)/boot/grub
   echo "xensetup-e2e: disk is (\$root), loading its /boot/grub/grub.cfg"
   configfile /boot/grub/grub.cfg
 fi
@@ -35,6 +40,13 @@ EOF
     cat "$iso.log" >&2; rm -rf "$stage"; return 1
   fi
   rm -rf "$stage"
+}
+
+# qemu_install_grub_modules ROOT: what grub-install --target=i386-pc would put
+# in ROOT/boot/grub/i386-pc (from the host GRUB: they must match the ISO's core).
+qemu_install_grub_modules() {
+  mkdir -p "$1/boot/grub/i386-pc"
+  cp /usr/lib/grub/i386-pc/*.mod /usr/lib/grub/i386-pc/*.lst "$1/boot/grub/i386-pc/"
 }
 
 # qemu_boot ISO ROOT_IMG VG_IMG|"" LOG TIMEOUT_S -> return 0 if QEMU exited by
