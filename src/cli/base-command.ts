@@ -1,8 +1,7 @@
-import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
 import {EXIT, UserError} from './errors.js'
 import {errorOutput} from './output.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
 /** Global flags, --json, and the one-line error contract shared by every command. */
 export abstract class BaseCommand extends Command {

@@ -1,4 +1,2 @@
 /** The init steps in the order they run; later steps build on earlier ones. */
 export const STEP_IDS = ['packages', 'boot', 'services', 'xenfs', 'bridge', 'lvm'] as const
-
-export type StepId = (typeof STEP_IDS)[number]
