@@ -53,15 +53,18 @@ export async function viewSteps(reports: StepReport[]): Promise<StepView[]> {
 export function planText(views: StepView[], dryRun: boolean): string {
   const out: string[] = []
   for (const step of views) {
-    const mark = step.status === 'pending' ? '*' : '-'
+    const mark = step.status === 'pending' ? '*' : step.status === 'failed' ? '!' : '-'
     out.push(`${mark} ${step.id}: ${step.title}${step.reason ? ` (${step.reason})` : ''}`)
+    if (step.error) out.push(`    ${step.refused ? 'refused' : 'cannot plan'}: ${step.error}`)
     for (const change of step.changes) {
       if (change.kind === 'command') out.push(`    $ ${displayArgv(change.argv)}    # ${change.why}`)
       else out.push(`    ${change.action} ${change.path}    # ${change.why}`, indent(change.diff.trimEnd(), 6))
     }
   }
+  const failed = views.filter((step) => step.status === 'failed')
   const pending = views.filter((step) => step.status === 'pending')
   const changes = pending.reduce((sum, step) => sum + step.changes.length, 0)
+  if (failed.length > 0) out.push(`${failed.map((step) => step.id).join(', ')} cannot be done as asked: nothing will be applied until that is fixed.`)
   out.push(
     pending.length === 0
       ? 'Nothing to do: the host is already configured.'

@@ -1,5 +1,6 @@
 import {EXIT, UserError} from '../cli/errors.js'
 import type {Facts} from '../facts/types.js'
+import type {Host} from '../host/host.js'
 import type {InitOptions} from '../steps/context.js'
 import {checkDom0MemFits, parseDom0Mem} from './dom0-mem.js'
 import {Prompter} from './prompter.js'
@@ -21,6 +22,7 @@ export async function resolveOptions(
   facts: Facts,
   steps: readonly string[],
   prompter: Prompter,
+  machine: Host,
   offline: boolean,
 ): Promise<InitOptions> {
   // Unknown in a dom0 (meminfo shows dom0's share) and in a --root tree that is not running.
@@ -30,7 +32,7 @@ export async function resolveOptions(
     dom0MemMiB: await dom0Mem(flags, facts, steps.includes('boot') ? prompter : new Prompter(false), hostMiB),
     dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
     uplink: steps.includes('bridge') || flags.uplink !== undefined ? await uplink(flags, facts, prompter) : null,
-    vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter) : null,
+    vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter, machine) : null,
     vgName: vgName(flags['vg-name']),
     forceWipe: flags['force-wipe'],
     trialBoot: flags['trial-boot'],
@@ -94,10 +96,12 @@ async function uplink(flags: InitFlags, facts: Facts, prompter: Prompter): Promi
   )
 }
 
-async function vgDevice(flags: InitFlags, facts: Facts, prompter: Prompter): Promise<string | null> {
+async function vgDevice(flags: InitFlags, facts: Facts, prompter: Prompter, machine: Host): Promise<string | null> {
   const given = flags['vg-device']
   if (given !== undefined) {
     if (!given.startsWith('/dev/')) throw new UserError(`--vg-device ${given} is not a device path`, 'give a block device such as /dev/sdb')
+    // Devices are the running machine's, also with --root (its chroot shares /dev).
+    if (!machine.exists(given)) throw new UserError(`--vg-device ${given} does not exist`, 'list the disks with lsblk and give an empty one')
     return given
   }
   const unused = facts.block.devices.filter((d) => d.looksUnused)

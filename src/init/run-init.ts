@@ -43,12 +43,12 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
   }
   const steps = selectSteps(flags.only, flags.skip)
   const prompter = json ? new Prompter(false) : Prompter.forTerminal(flags.yes)
-  const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, !host.isLive)
+  const machine = host.isLive ? host : new Host('/')
+  const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, machine, !host.isLive)
   const log = flags.verbose ? (argv: string[]) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined
   const outer = new ExecaRunner(log)
   const runner: CommandRunner & {close?: () => Promise<void>} = host.isLive ? outer : new ChrootRunner(host, outer, new ExecaRunner(log))
   const journal = new Journal(host)
-  const machine = host.isLive ? host : new Host('/')
   // Facts are re-read for each plan: earlier steps change the host (packages bring units, grub.cfg).
   const contextFor = (): InitContext => ({host, machine, facts: withMachineDisks(gatherFacts(host), host, machine), profile, options, probe: runner})
   const engine = new Engine<InitContext>(host, runner, journal, contextFor)
@@ -70,16 +70,22 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
   process.on('SIGINT', interrupt)
   process.on('SIGTERM', interrupt)
   try {
-    if (flags['dry-run'] || prompter.interactive) {
-      const reports = await engine.plan(steps)
-      const views = await viewSteps(reports)
-      if (!json) print(planText(views, flags['dry-run']))
-      const refused = reports.find((r) => r.status === 'failed')
-      if (refused) process.exitCode = refused.refused ? EXIT.refused : EXIT.failure
-      if (flags['dry-run']) return document(refused ? 'failed' : 'planned', null, views)
-      if (!views.some((v) => v.status === 'pending')) return document('ok', null, views)
-      if (!(await prompter.confirm('Apply these changes?', false))) return document('cancelled', null, views)
+    // Always plan first: a step that cannot be done as asked (a disk in use, an unbridgeable uplink)
+    // stops the run before anything has changed, not after the packages went in.
+    const plan = await engine.plan(steps)
+    const planned = await viewSteps(plan)
+    const refused = plan.find((r) => r.status === 'failed')
+    if (!json && (flags['dry-run'] || prompter.interactive || refused)) print(planText(planned, flags['dry-run']))
+    if (refused) {
+      process.exitCode = refused.refused ? EXIT.refused : EXIT.failure
+      return document('failed', null, planned)
     }
+    if (flags['dry-run']) return document('planned', null, planned)
+    if (!planned.some((v) => v.status === 'pending')) {
+      if (!json) print(resultText(planned, null))
+      return document('ok', null, planned)
+    }
+    if (prompter.interactive && !(await prompter.confirm('Apply these changes?', false))) return document('cancelled', null, planned)
     const reports = await applySteps(engine, steps, rendererFor(json))
     const failed = reports.find((r) => r.status === 'failed')
     if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
@@ -104,16 +110,14 @@ function rendererFor(json: boolean): RendererKind {
   return process.stdout.isTTY ? 'default' : 'simple'
 }
 
-function resultText(views: StepView[], runId: string): string {
+function resultText(views: StepView[], runId: string | null): string {
   const lines = views.map((v) => {
     const detail = v.error ?? v.state ?? v.reason ?? ''
     return `${v.status.padEnd(9)} ${v.id}${detail ? `: ${detail}` : ''}`
   })
   const failed = views.find((v) => v.status === 'failed')
-  lines.push(
-    failed
-      ? `init stopped at ${failed.id}. Changes so far are in /var/lib/xensetup/journal.jsonl (run ${runId}); fix the cause and re-run.`
-      : 'init done. Reboot into Xen, then run `xensetup doctor`.',
-  )
+  if (failed) lines.push(`init stopped at ${failed.id}. Changes so far are in /var/lib/xensetup/journal.jsonl (run ${runId}); fix the cause and re-run.`)
+  else if (runId === null) lines.push('Nothing to do: the host is already configured.')
+  else lines.push('init done. Reboot into Xen, then run `xensetup doctor`.')
   return `${lines.join('\n')}\n`
 }

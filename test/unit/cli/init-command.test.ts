@@ -1,5 +1,7 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
 import Init from '../../../src/commands/init.js'
+import {gatherBlockFacts} from '../../../src/facts/index.js'
+import {Host} from '../../../src/host/host.js'
 import {makeTree, removeTree, snapshot} from '../../lib/tree.js'
 import {runCommand} from '../../lib/cli.js'
 
@@ -60,6 +62,25 @@ describe('xensetup init (command)', () => {
     expect(out.stderr).toMatch(message)
     expect(out.stderr.trim().split('\n')).toHaveLength(1)
     expect(out.stderr).toMatch(/\(hint: .+\)/)
+  })
+
+  test('a step that cannot be done as asked stops the run before anything changes (the root disk as --vg-device: exit 4)', async () => {
+    root = makeTree(DEBIAN_12)
+    const rootDisk = gatherBlockFacts(new Host('/')).devices.find((d) => d.isRootDisk && d.type !== 'part')
+    expect(rootDisk).toBeDefined()
+    const before = snapshot(root)
+    const out = await runCommand(Init, ['--root', root, '--yes', '--skip', 'bridge', '--vg-device', rootDisk!.path])
+    expect(out.exitCode).toBe(4)
+    expect(out.stdout).toMatch(new RegExp(`! lvm: .*\\n    refused: --vg-device ${rootDisk!.path} is the disk that holds the running system`))
+    expect(out.stdout).toMatch(/lvm cannot be done as asked: nothing will be applied/)
+    expect(snapshot(root)).toEqual(before)
+  })
+
+  test('a --vg-device that does not exist is a usage error', async () => {
+    root = makeTree(DEBIAN_12)
+    const out = await runCommand(Init, ['--dry-run', '--root', root, '--vg-device', '/dev/xensetup-no-such-disk'])
+    expect(out.exitCode).toBe(2)
+    expect(out.stderr).toBe('xensetup: --vg-device /dev/xensetup-no-such-disk does not exist (hint: list the disks with lsblk and give an empty one)\n')
   })
 
   test('errors under --json are one JSON document with the exit code', async () => {
