@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Start-up and plan speed, as the median wall time of whole CLI runs next to `node -e 0` in the same
 // run (targets: doctor <= 3x node's start-up; init --dry-run and a converged init <= 0.5 s).
-// Usage: npm run bench [-- --runs N] [-- --converged-root DIR]
+// Usage: npm run bench [-- --runs N] [--converged-root DIR --init-args "--uplink ens3 --dom0-mem 1024M ..."]
+// (a converged root: one that `xensetup init --root DIR` with the same arguments has configured).
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
@@ -9,7 +10,8 @@ import {fileURLToPath} from 'node:url'
 const args = process.argv.slice(2)
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback)
 const runs = Number(option('--runs', 21))
-const convergedRoot = option('--converged-root', process.env.XENSETUP_CONVERGED_ROOT)
+const convergedRoot = option('--converged-root', undefined)
+const initArgs = option('--init-args', '').split(' ').filter(Boolean)
 const cli = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 if (!existsSync(new URL('../oclif.manifest.json', import.meta.url))) {
@@ -37,7 +39,10 @@ const rows = [
   ['xensetup doctor', median([cli, 'doctor']), {ratio: 3}],
   ['xensetup init --dry-run', median([cli, 'init', '--dry-run']), {ms: 500}],
 ]
-if (convergedRoot) rows.push(['xensetup init --yes (converged --root)', median([cli, 'init', '--yes', '--root', convergedRoot]), {ms: 500}])
+if (convergedRoot) {
+  rows.push(['xensetup init --yes (converged --root)', median([cli, 'init', '--yes', '--root', convergedRoot, ...initArgs]), {ms: 500}])
+  rows.push(['xensetup init --dry-run (converged --root)', median([cli, 'init', '--dry-run', '--root', convergedRoot, ...initArgs]), {ms: 500}])
+}
 
 let missed = 0
 for (const [name, ms, target] of rows) {
