@@ -51,5 +51,8 @@ function autoballoonOff({host}: InitContext): FileChange[] {
   const at = lines.findIndex((line) => /^\s*#?\s*autoballoon\s*=/.test(line))
   if (at !== -1) lines[at] = AUTOBALLOON
   const after = at !== -1 ? lines.join('\n') : `${before ?? ''}${before && !before.endsWith('\n') ? '\n' : ''}${AUTOBALLOON}\n`
-  return [{kind: 'file', path: XL_CONF, before, after, why: 'dom0_mem is fixed: xl must not balloon dom0'}]
+  // Before the packages step has run, xl.conf does not exist yet: at apply time the step is planned
+  // again and edits the packaged file instead.
+  const why = before === null ? 'dom0_mem is fixed: xl must not balloon dom0 (edits the packaged xl.conf once Xen is installed)' : 'dom0_mem is fixed: xl must not balloon dom0'
+  return [{kind: 'file', path: XL_CONF, before, after, why}]
 }
