@@ -1,9 +1,9 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
-import {execFileSync, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import Init from '../../src/commands/init.js'
+import {builtCli} from '../lib/built-cli.js'
 import {runCommand} from '../lib/cli.js'
 import {snapshot} from '../lib/tree.js'
 import {asRoot, DebianImage} from './lib/debian-image.js'
@@ -12,7 +12,6 @@ import {asRoot, DebianImage} from './lib/debian-image.js'
 const whenRoot = asRoot ? describe : describe.skip
 
 const MINUTES = 60_000
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const UPLINK = 'enp0s3'
 
 interface InitResult {
@@ -48,9 +47,8 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
   })
 
   test('Ctrl-C during apt stops the run with exit 130, journaled, and the chroot mounts are gone', async () => {
-    // The installed CLI as an admin runs it (built here so the test never runs a stale dist/).
-    execFileSync('npm', ['run', 'build'], {cwd: REPO, stdio: 'ignore'})
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/run.js'), 'init', '--root', image.mnt, '--yes', '--uplink', UPLINK, '--dom0-mem', '1024M', '--only', 'packages'], {stdio: 'ignore'})
+    // The installed CLI as an admin runs it: a signal goes to that process, not to jest.
+    const child = spawn(process.execPath, [builtCli(), 'init', '--root', image.mnt, '--yes', '--uplink', UPLINK, '--dom0-mem', '1024M', '--only', 'packages'], {stdio: 'ignore'})
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     const chrootMounts = () => readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.split(' ')[1]?.startsWith(`${image.mnt}/`))
     for (let waited = 0; chrootMounts().length === 0 && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))

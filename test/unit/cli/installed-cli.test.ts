@@ -1,0 +1,31 @@
+import {describe, expect, test} from '@jest/globals'
+import {spawnSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+import {runDoctor} from '../../../src/doctor/run-doctor.js'
+import {builtCli} from '../../lib/built-cli.js'
+
+const fixture = fileURLToPath(new URL('../../fixtures/roots/gentoo', import.meta.url))
+// The environment an admin's shell has: not jest's NODE_ENV=test (oclif adds developer warnings then).
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && name !== 'NODE_OPTIONS'))
+const cli = (...argv: string[]) => spawnSync(process.execPath, [builtCli(), ...argv], {encoding: 'utf8', env})
+
+describe('the installed CLI (bin/run.js)', () => {
+  test('doctor, started without loading oclif, prints what the oclif command prints, with the same exit code', () => {
+    const out = cli('doctor', '--json', '--root', fixture)
+    expect(out.status).toBe(1)
+    expect(JSON.parse(out.stdout)).toEqual(JSON.parse(JSON.stringify(runDoctor({root: fixture, verbose: false}).document)))
+    expect(cli('doctor', '--root', fixture, '-v').stdout).toMatch(/\[SKIP\]/)
+  })
+
+  test('doctor flags the fast path does not know go to oclif: help, and a typo as a one-line usage error', () => {
+    expect(cli('doctor', '--help').stdout).toMatch(/^Check that this host can run Xen/)
+    const typo = cli('doctor', '--jsn')
+    expect(typo.status).toBe(2)
+    expect(typo.stderr).toBe("xensetup: Nonexistent flag: --jsn (hint: see 'xensetup doctor --help')\n")
+  })
+
+  test('--help lists init and doctor; an unknown command is an error', () => {
+    expect(cli('--help').stdout).toMatch(/COMMANDS\n(.*\n)*\s+doctor\s+Check that this host(.*\n)*\s+init\s+Turn this host/)
+    expect(cli('frobnicate').status).not.toBe(0)
+  })
+})
