@@ -19,7 +19,7 @@ export const bootStep: Step<InitContext> = {
     const {facts, profile, options} = context
     const boot = profile.boot
     const xenArgs = `dom0_mem=${dom0MemArgument(options.dom0MemMiB)} dom0_max_vcpus=${options.dom0MaxVcpus}`
-    const files = await settingsFiles(context, xenArgs)
+    const files = [...(await settingsFiles(context, xenArgs)), ...(await xenGenerator(context))]
     const entry = xenEntry(facts.boot.entries)
     const current = entry !== undefined && entry.dom0Mem === dom0MemArgument(options.dom0MemMiB) && hasArg(entry, `dom0_max_vcpus=${options.dom0MaxVcpus}`)
     if (entry === undefined && facts.xen.installed && facts.kernel.dom0Capable === false) {
@@ -55,6 +55,16 @@ async function settingsFiles({host, profile, options}: InitContext, xenArgs: str
     ]
   }
   return managedBlock(host, '/etc/default/grub', 'boot', await renderTemplate('grub/default-block', {xenArgs}), why)
+}
+
+const XEN_GENERATOR = '/etc/grub.d/20_linux_xen'
+const OWN_GENERATOR = '/etc/grub.d/09_xen'
+
+/** A GRUB built without 20_linux_xen would generate no Xen entry at all: xensetup's own generator does. */
+async function xenGenerator({host, facts}: InitContext): Promise<Change[]> {
+  if (!facts.xen.installed || !host.isDirectory('/etc/grub.d') || host.exists(XEN_GENERATOR)) return []
+  const script = await renderTemplate('grub/09_xen', {bootDir: '/boot'})
+  return wholeFile(host, OWN_GENERATOR, script, `this GRUB has no ${XEN_GENERATOR}: generate the Xen entry`, 0o755)
 }
 
 /** The top-level Xen entry (the submenu holds per-version and recovery variants of it). */
