@@ -118,3 +118,24 @@ function extlinuxMenu(files: HostFiles, configPath: string): Partial<BootFacts> 
   const defaultEntry = defaultLabel === null ? null : selection(defaultLabel, 'extlinux.conf', booted !== undefined, booted)
   return {entries, defaultEntry, xenEntryIsDefault: bootsXen(entries, defaultEntry)}
 }
+
+/**
+ * The Xen entry that matters: the default one when the default boots Xen (the admin may have chosen a
+ * variant from the submenu), else the top-level Xen entry GRUB's generator writes first.
+ */
+export function xenEntry(boot: Pick<BootFacts, 'entries' | 'defaultEntry'>): BootEntry | undefined {
+  const xen = boot.entries.filter((entry) => entry.isXen)
+  return (
+    xen.find((entry) => entry.id !== null && entry.id === boot.defaultEntry?.resolvedId) ??
+    xen.find((entry) => entry.submenus.length === 0 && entry.id !== null) ??
+    xen[0]
+  )
+}
+
+/** The value of a Xen option on an entry's command line: the last one, as Xen reads them in order. */
+export function xenOption(entry: BootEntry, name: string): string | undefined {
+  return (entry.xenArgs ?? '')
+    .split(/\s+/)
+    .findLast((word) => word.startsWith(`${name}=`))
+    ?.slice(name.length + 1)
+}

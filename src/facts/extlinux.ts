@@ -35,7 +35,8 @@ export function parseExtlinuxConf(text: string): ExtlinuxConfig {
     if (label.kernel && /mboot\.c32$/i.test(label.kernel) && /(^|\/)xen[^ ]*\s*/.test(hypervisorPart)) {
       entry.isXen = true
       entry.xenArgs = hypervisorPart.split(/\s+/).slice(1).join(' ')
-      const dom0Mem = entry.xenArgs.split(' ').find((word) => word.startsWith('dom0_mem='))
+      // Xen reads its command line left to right: the last dom0_mem= is the one in force.
+      const dom0Mem = entry.xenArgs.split(' ').findLast((word) => word.startsWith('dom0_mem='))
       if (dom0Mem) entry.dom0Mem = dom0Mem.slice('dom0_mem='.length)
       entry.kernelArgs = (kernelPart ?? '').split(/\s+/).slice(1).join(' ')
     } else if (label.append !== undefined) {

@@ -102,7 +102,8 @@ export function describeEntry(item: MenuItem, indexPath: string, submenus: strin
     if (multibootCommands.has(command)) {
       entry.isXen = true
       entry.xenArgs = imageArgs
-      const dom0Mem = imageArgs.split(' ').find((word) => word.startsWith('dom0_mem='))
+      // Xen reads its command line left to right: the last dom0_mem= is the one in force.
+      const dom0Mem = imageArgs.split(' ').findLast((word) => word.startsWith('dom0_mem='))
       if (dom0Mem) entry.dom0Mem = dom0Mem.slice('dom0_mem='.length)
     } else if (entry.isXen && moduleCommands.has(command) && entry.kernelArgs === undefined) {
       entry.kernelArgs = imageArgs

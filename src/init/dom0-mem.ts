@@ -3,9 +3,9 @@ import {UserError} from '../cli/errors.js'
 /** Smallest dom0 the Xen and XenServer docs consider workable; below it dom0 swaps or OOMs. */
 export const MIN_DOM0_MIB = 512
 
-/** "2048M", "2G", "2048" (MiB) → MiB. */
+/** "2048M", "2048MiB", "2G", "2GB", "2048" (MiB) → MiB. */
 export function parseDom0Mem(value: string): number {
-  const match = /^(\d+)\s*([MG])?i?B?$/i.exec(value.trim())
+  const match = /^(\d+)\s*(?:([MG])(?:i?B)?)?$/i.exec(value.trim())
   if (!match) {
     throw new UserError(`--dom0-mem ${value} is not a size`, 'write it as e.g. 2048M or 4G (dom0_mem takes MiB or GiB)')
   }

@@ -1,9 +1,10 @@
 import {EXIT, UserError} from '../cli/errors.js'
-import type {Facts} from '../facts/types.js'
+import {xenEntry, xenOption} from '../facts/boot.js'
+import type {BootEntry, Facts} from '../facts/types.js'
 import type {Host} from '../host/host.js'
 import type {InitOptions} from '../steps/context.js'
 import {checkDom0MemFits, parseDom0Mem} from './dom0-mem.js'
-import {Prompter} from './prompter.js'
+import type {Prompter} from './prompter.js'
 
 export interface InitFlags {
   'dom0-mem'?: string
@@ -27,10 +28,12 @@ export async function resolveOptions(
 ): Promise<InitOptions> {
   // Unknown in a dom0 (meminfo shows dom0's share) and in a --root tree that is not running.
   const hostMiB = facts.memory.hostTotalMiB || null
+  // A host configured before (by xensetup or by hand) keeps its sizes unless a flag says otherwise.
+  const entry = xenEntry(facts.boot)
+  const boots = steps.includes('boot')
   return {
-    // Only the boot step uses the size: other runs take the flag or the recommendation without asking.
-    dom0MemMiB: await dom0Mem(flags, facts, steps.includes('boot') ? prompter : new Prompter(false), hostMiB),
-    dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
+    dom0MemMiB: await dom0Mem(flags, currentDom0MiB(entry) ?? facts.memory.recommendedDom0MiB, boots ? prompter : null, hostMiB),
+    dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? (entry && xenOption(entry, 'dom0_max_vcpus')) ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
     uplink: steps.includes('bridge') || flags.uplink !== undefined ? await uplink(flags, facts, prompter) : null,
     vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter, machine) : null,
     vgName: vgName(flags['vg-name']),
@@ -42,13 +45,16 @@ export async function resolveOptions(
   }
 }
 
-async function dom0Mem(flags: InitFlags, facts: Facts, prompter: Prompter, hostMiB: number | null): Promise<number> {
+/**
+ * The flag, else the admin's answer (asked only when the boot step runs), else the size in force or
+ * recommended. Without the boot step nothing needs a size, so none is an answer too.
+ */
+async function dom0Mem(flags: InitFlags, fallback: number | null, prompter: Prompter | null, hostMiB: number | null): Promise<number | null> {
   const given = flags['dom0-mem']
-  const recommended = facts.memory.recommendedDom0MiB
-  let mib: number
+  let mib: number | null = fallback
   if (given !== undefined) mib = parseDom0Mem(given)
-  else if (prompter.interactive) {
-    const answer = await prompter.input('dom0-mem', 'Memory for dom0 (fixed; guests get the rest)', `${recommended ?? 1024}M`, (value) => {
+  else if (prompter?.interactive) {
+    const answer = await prompter.input('dom0-mem', 'Memory for dom0 (fixed; guests get the rest)', `${fallback ?? 1024}M`, (value) => {
       try {
         checkDom0MemFits(parseDom0Mem(value), hostMiB)
         return true
@@ -57,15 +63,25 @@ async function dom0Mem(flags: InitFlags, facts: Facts, prompter: Prompter, hostM
       }
     })
     mib = parseDom0Mem(answer)
-  } else if (recommended !== null) mib = recommended
-  else throw new UserError('cannot size dom0: the host memory is not visible (a --root tree, or inside a dom0)', 'pass --dom0-mem, e.g. --dom0-mem 2048M')
+  }
+  if (mib === null) {
+    if (prompter === null) return null
+    throw new UserError('cannot size dom0: the host memory is not visible (a --root tree, or inside a dom0)', 'pass --dom0-mem, e.g. --dom0-mem 2048M')
+  }
   checkDom0MemFits(mib, hostMiB)
   return mib
 }
 
+/** dom0's fixed size on the Xen entry now ("4096M,max:4096M", "4G"), in MiB. */
+function currentDom0MiB(entry: BootEntry | undefined): number | null {
+  const size = entry?.dom0Mem?.split(',').map((part) => /^(\d+)([MG])?$/i.exec(part)).find((match) => match !== null)
+  return size ? Number(size[1]) * (size[2]?.toUpperCase() === 'G' ? 1024 : 1) : null
+}
+
 function dom0MaxVcpus(value: string): string {
-  if (!/^\d+(-\d+)?$/.test(value) || value.split('-').some((n) => Number(n) < 1)) {
-    throw new UserError(`--dom0-max-vcpus ${value} is not a count or range`, 'write it as e.g. 4 or 1-4')
+  const [min, max = min] = value.split('-').map(Number)
+  if (!/^\d+(-\d+)?$/.test(value) || min < 1 || max < min) {
+    throw new UserError(`--dom0-max-vcpus ${value} is not a count or a min-max range`, 'write it as e.g. 4 or 1-4')
   }
   return value
 }

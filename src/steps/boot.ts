@@ -2,6 +2,7 @@ import type {Change} from '../engine/change.js'
 import {managedBlock, wholeFile} from '../engine/desired.js'
 import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
+import {xenEntry, xenOption} from '../facts/boot.js'
 import type {BootEntry} from '../facts/types.js'
 import {dom0MemArgument} from '../init/dom0-mem.js'
 import {renderTemplate} from '../render/template.js'
@@ -18,16 +19,20 @@ export const bootStep: Step<InitContext> = {
   async plan(context) {
     const {facts, profile, options} = context
     const boot = profile.boot
-    const xenArgs = `dom0_mem=${dom0MemArgument(options.dom0MemMiB)} dom0_max_vcpus=${options.dom0MaxVcpus}`
-    const files = [...(await settingsFiles(context, xenArgs)), ...(await xenGenerator(context))]
-    const entry = xenEntry(facts.boot.entries)
-    const current = entry !== undefined && entry.dom0Mem === dom0MemArgument(options.dom0MemMiB) && hasArg(entry, `dom0_max_vcpus=${options.dom0MaxVcpus}`)
+    const dom0MemMiB = options.dom0MemMiB
+    if (dom0MemMiB === null) throw new StepFailure('no dom0 memory size was given or could be derived; pass --dom0-mem')
+    const xenArgs = `dom0_mem=${dom0MemArgument(dom0MemMiB)} dom0_max_vcpus=${options.dom0MaxVcpus}`
+    const generator = await xenGenerator(context)
+    const files = [...(await settingsFiles(context, xenArgs, dom0MemMiB)), ...generator]
+    const entry = xenEntry(facts.boot)
+    const current = entry !== undefined && entry.dom0Mem === dom0MemArgument(dom0MemMiB) && xenOption(entry, 'dom0_max_vcpus') === options.dom0MaxVcpus
     if (entry === undefined && facts.xen.installed && facts.kernel.dom0Capable === false) {
       throw new StepFailure(`the kernel ${facts.kernel.release ?? ''} is not built with CONFIG_XEN_DOM0=y, so GRUB offers no Xen entry for it; install a dom0-capable kernel (e.g. linux-image-amd64)`)
     }
     const changes: Change[] = [...files]
     if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`})
-    const target = entry?.id ?? predictedXenId(facts.boot.entries)
+    // Our own generator names its entry after the root file system's UUID, known once it has run.
+    const target = entry?.id ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)
     const selection = options.trialBoot ? facts.boot.nextEntry : facts.boot.defaultEntry
     if (target && selection?.raw !== target) {
       changes.push(
@@ -40,7 +45,7 @@ export const bootStep: Step<InitContext> = {
   },
 }
 
-async function settingsFiles({host, profile, options}: InitContext, xenArgs: string): Promise<Change[]> {
+async function settingsFiles({host, profile, options}: InitContext, xenArgs: string, dom0MemMiB: number): Promise<Change[]> {
   const boot = profile.boot
   const why = 'Xen command line and default-entry policy for grub-mkconfig'
   if (boot.mechanism === 'grub-dropin' && boot.dropInDir) {
@@ -49,7 +54,7 @@ async function settingsFiles({host, profile, options}: InitContext, xenArgs: str
       ...wholeFile(
         host,
         `${boot.dropInDir}/zz-xensetup.cfg`,
-        await renderTemplate('grub/zz-xensetup.cfg', {xenArgs, dom0MemMiB: options.dom0MemMiB, dom0MaxVcpus: options.dom0MaxVcpus}),
+        await renderTemplate('grub/zz-xensetup.cfg', {xenArgs, dom0MemMiB, dom0MaxVcpus: options.dom0MaxVcpus}),
         why,
       ),
     ]
@@ -67,17 +72,8 @@ async function xenGenerator({host, facts}: InitContext): Promise<Change[]> {
   return wholeFile(host, OWN_GENERATOR, script, `this GRUB has no ${XEN_GENERATOR}: generate the Xen entry`, 0o755)
 }
 
-/** The top-level Xen entry (the submenu holds per-version and recovery variants of it). */
-function xenEntry(entries: BootEntry[]): BootEntry | undefined {
-  return entries.find((e) => e.isXen && e.submenus.length === 0 && e.id) ?? entries.find((e) => e.isXen && e.id)
-}
-
 /** 20_linux_xen names its entry like 10_linux's, with a "xen-" prefix: known before grub.cfg is generated. */
 function predictedXenId(entries: BootEntry[]): string | undefined {
   const linux = entries.find((e) => e.id?.startsWith('gnulinux-simple-'))
   return linux?.id ? `xen-${linux.id}` : undefined
-}
-
-function hasArg(entry: BootEntry, arg: string): boolean {
-  return (entry.xenArgs ?? '').split(/\s+/).includes(arg)
 }

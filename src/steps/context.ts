@@ -5,7 +5,8 @@ import type {CommandRunner} from '../host/runner.js'
 
 /** What the admin chose (flags, answers, or defaults from the facts), validated. */
 export interface InitOptions {
-  dom0MemMiB: number
+  /** null when the boot step does not run and nothing gave a size. */
+  dom0MemMiB: number | null
   dom0MaxVcpus: string
   uplink: string | null
   vgDevice: string | null

@@ -2,6 +2,7 @@ import type {Change, FileChange} from '../engine/change.js'
 import {managedBlock} from '../engine/desired.js'
 import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
+import {parseAutoballoon, parseXlConfig} from '../facts/index.js'
 import type {InitContext} from './context.js'
 import {fstabMountsAt} from './fstab.js'
 
@@ -43,14 +44,19 @@ function mountedBy({host, profile, facts}: InitContext): string | undefined {
   return facts.xen.installed ? 'xenfs mounted from /etc/fstab' : undefined
 }
 
-/** Sets the one autoballoon line in place (the commented default or an old value), else appends it. */
+/**
+ * autoballoon="off" in force: judged the way xl reads the file (facts' xl.conf parser). Every active
+ * autoballoon line becomes ours; without one, the commented default is replaced, else the line appended.
+ */
 function autoballoonOff({host}: InitContext): FileChange[] {
   const before = host.read(XL_CONF) ?? null
+  if (before !== null && parseAutoballoon(parseXlConfig(before).autoballoon) === 'off') return []
   const lines = (before ?? '').split('\n')
-  if (lines.some((line) => line.replaceAll(' ', '') === AUTOBALLOON)) return []
-  const at = lines.findIndex((line) => /^\s*#?\s*autoballoon\s*=/.test(line))
-  if (at !== -1) lines[at] = AUTOBALLOON
-  const after = at !== -1 ? lines.join('\n') : `${before ?? ''}${before && !before.endsWith('\n') ? '\n' : ''}${AUTOBALLOON}\n`
+  const active = lines.flatMap((line, at) => (/^\s*autoballoon\s*=/.test(line) ? [at] : []))
+  const commented = lines.findIndex((line) => /^\s*#\s*autoballoon\s*=/.test(line))
+  const targets = active.length > 0 ? active : commented === -1 ? [] : [commented]
+  for (const at of targets) lines[at] = AUTOBALLOON
+  const after = targets.length > 0 ? lines.join('\n') : `${before ?? ''}${before && !before.endsWith('\n') ? '\n' : ''}${AUTOBALLOON}\n`
   // Before the packages step has run, xl.conf does not exist yet: at apply time the step is planned
   // again and edits the packaged file instead.
   const why = before === null ? 'dom0_mem is fixed: xl must not balloon dom0 (edits the packaged xl.conf once Xen is installed)' : 'dom0_mem is fixed: xl must not balloon dom0'

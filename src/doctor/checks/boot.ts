@@ -1,13 +1,7 @@
-import type {BootEntry, Facts} from '../../facts/types.js'
+import {xenEntry} from '../../facts/boot.js'
 import {type Check, fail, pass, skip, warn} from '../check.js'
 
 const INIT_BOOT = 'xensetup init --only boot'
-
-/** The entry GRUB boots by default, when it is a Xen one; the top-level entry otherwise. */
-export function xenEntry(facts: Facts): BootEntry | undefined {
-  const xen = facts.boot.entries.filter((e) => e.isXen)
-  return xen.find((e) => e.id === facts.boot.defaultEntry?.resolvedId) ?? xen.find((e) => e.submenus.length === 0) ?? xen[0]
-}
 
 export const bootChecks: Check[] = [
   {
@@ -45,7 +39,7 @@ needs a /boot/xen-*.gz image and a kernel whose /boot/config-<version> has CONFI
 next boot is plain Linux again.`,
     run: ({facts, state}) => {
       if (state === 'bare') return skip('Xen is not installed')
-      const entry = xenEntry(facts)
+      const entry = xenEntry(facts.boot)
       if (entry) return pass(`${entry.title}${entry.id ? ` (${entry.id})` : ''}`)
       return fail('no Xen entry in grub.cfg', `${INIT_BOOT}   # or: update-grub`)
     },
@@ -80,7 +74,7 @@ size with the same max: dom0_mem=1024M,max:1024M or more (xensetup uses 1 GiB + 
 XenServer), with xl's autoballoon off.`,
     run: ({facts, state}) => {
       if (state === 'bare') return skip('Xen is not installed')
-      const entry = xenEntry(facts)
+      const entry = xenEntry(facts.boot)
       if (!entry?.dom0Mem) return warn('the Xen entry has no dom0_mem: dom0 takes all memory and balloons', INIT_BOOT)
       if (!entry.dom0Mem.includes('max:')) return warn(`dom0_mem=${entry.dom0Mem} has no max: dom0 can balloon up again`, INIT_BOOT)
       return pass(`dom0_mem=${entry.dom0Mem}`)

@@ -1,5 +1,5 @@
 import {type Check, fail, pass, skip, warn} from '../check.js'
-import {xenEntry} from './boot.js'
+import {xenEntry} from '../../facts/boot.js'
 
 export const memoryChecks: Check[] = [
   {
@@ -28,7 +28,7 @@ below its boot size). "auto" turns ballooning off when dom0_mem is on Xen's comm
 explicitly. Without dom0_mem, autoballoon "off" makes guests fail with "failed to free memory for the domain".`,
     run: ({facts}) => {
       const setting = facts.xen.autoballoon ?? 'auto'
-      const fixed = Boolean(xenEntry(facts)?.dom0Mem)
+      const fixed = Boolean(xenEntry(facts.boot)?.dom0Mem)
       if (fixed && setting === 'on') return warn('autoballoon="on" with a fixed dom0_mem: dom0 will be shrunk', 'xensetup init --only xenfs   # sets autoballoon="off"')
       if (!fixed && setting === 'off') return warn('autoballoon="off" without dom0_mem: guests may fail with "failed to free memory"', 'xensetup init --only boot')
       return pass(`autoballoon=${setting}${fixed ? ' with a fixed dom0_mem' : ''}`)

@@ -1,4 +1,5 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
+import {fileURLToPath} from 'node:url'
 import Init from '../../../src/commands/init.js'
 import {gatherBlockFacts} from '../../../src/facts/index.js'
 import {Host} from '../../../src/host/host.js'
@@ -52,6 +53,8 @@ describe('xensetup init (command)', () => {
     [['--dom0-mem', '128M'], 2, /below 512M/],
     [['--uplink', 'eth9'], 2, /--uplink eth9: no such interface.*this host has: eth0/],
     [['--vg-name', '-bad'], 2, /--vg-name -bad is not a valid volume group name/],
+    [['--dom0-mem', '2048B'], 2, /--dom0-mem 2048B is not a size/],
+    [['--dom0-max-vcpus', '4-1'], 2, /--dom0-max-vcpus 4-1 is not a count or a min-max range/],
     [['--only', 'nope'], 2, /Expected --only=nope to be one of/],
   ])('bad input %j: one line with a hint, exit %i', async (argv, code, message) => {
     root = makeTree(DEBIAN_12)
@@ -81,6 +84,15 @@ describe('xensetup init (command)', () => {
     const out = await runCommand(Init, ['--dry-run', '--root', root, '--vg-device', '/dev/xensetup-no-such-disk'])
     expect(out.exitCode).toBe(2)
     expect(out.stderr).toBe('xensetup: --vg-device /dev/xensetup-no-such-disk does not exist (hint: list the disks with lsblk and give an empty one)\n')
+  })
+
+  test('a re-run on a running dom0 keeps the dom0 size in force (meminfo there shows only dom0\'s share)', async () => {
+    const dom0 = fileURLToPath(new URL('../../fixtures/roots/debian-13', import.meta.url))
+    const out = await runCommand(Init, ['--dry-run', '--json', '--root', dom0, '--only', 'boot'])
+    expect(out.stderr).toBe('')
+    const boot = JSON.parse(out.stdout).steps[0]
+    const dropIn = boot.changes.find((c: {path?: string}) => c.path?.endsWith('zz-xensetup.cfg'))
+    expect(dropIn.diff).toContain('dom0_mem=4096M,max:4096M dom0_max_vcpus=')
   })
 
   test('errors under --json are one JSON document with the exit code', async () => {

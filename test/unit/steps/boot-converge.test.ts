@@ -61,3 +61,18 @@ test('a step that cannot get a Xen entry (kernel without CONFIG_XEN_DOM0) says w
   )
   await expect(bootStep.plan(contextFor(root))).rejects.toThrow(/not built with CONFIG_XEN_DOM0=y/)
 })
+
+test('an admin\'s own dom0_mem earlier on the line does not matter: Xen takes the last one, which is ours', async () => {
+  const xenArgs = 'dom0_mem=2G,max:2G dom0_mem=2048M,max:2048M dom0_max_vcpus=1-4'
+  root = makeTree(
+    machine(DEBIAN, {
+      '/boot/xen-4.17-amd64.gz': '',
+      '/boot/grub/grub.cfg': grubCfg(xenArgs),
+      '/boot/grub/grubenv': `saved_entry=xen-gnulinux-simple-${UUID}\n`,
+    }),
+  )
+  // Our drop-ins in place (as a first run leaves them): the entry already carries our size last.
+  const first = await bootStep.plan(contextFor(root))
+  for (const change of 'changes' in first ? first.changes : []) if (change.kind === 'file') writeTreeFile(root, change.path, change.after)
+  expect(await bootStep.plan(contextFor(root))).toMatchObject({changes: []})
+})

@@ -150,3 +150,19 @@ describe('xenfs step', () => {
     await expect(plan(xenfsStep, contextFor(root))).rejects.toThrow(/\/etc\/fstab: line 2 has 2 fields/)
   })
 })
+
+describe('xenfs step and an admin\'s own autoballoon lines', () => {
+  test('an active autoballoon="on" after the commented default is the line that changes', async () => {
+    const xlConf = '#autoballoon="auto"\nlockfile="/var/lock/xl"\nautoballoon="on"\n'
+    root = makeTree(machine(OS.debian12, {'/etc/xen/xl.conf': xlConf}))
+    const result = await plan(xenfsStep, contextFor(root))
+    expect('changes' in result && result.changes).toEqual([
+      expect.objectContaining({path: '/etc/xen/xl.conf', after: '#autoballoon="auto"\nlockfile="/var/lock/xl"\nautoballoon="off"\n'}),
+    ])
+  })
+
+  test('autoballoon=0 is already off for xl: nothing to change', async () => {
+    root = makeTree(machine(OS.debian12, {'/etc/xen/xl.conf': 'autoballoon=0\n', '/boot/xen-4.17-amd64.gz': '', '/etc/init.d/xen': 'mount -t xenfs xenfs /proc/xen\n'}))
+    expect(await plan(xenfsStep, contextFor(root))).toEqual({changes: [], state: 'xenfs mounted by /etc/init.d/xen'})
+  })
+})
