@@ -16,9 +16,11 @@ export abstract class BaseCommand extends Command {
     verbose: Flags.boolean({char: 'v', helpGroup: 'GLOBAL', summary: 'Show each command as it runs.'}),
   }
 
-  protected async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+  protected async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    // Ctrl-C at an inquirer prompt: nothing was changed yet.
+    const error = thrown.name === 'ExitPromptError' ? new UserError('interrupted', 'nothing was changed', EXIT.interrupted) : thrown
     const known = error instanceof UserError
-    const exitCode = known ? error.exitCode : (error.oclif?.exit ?? error.exitCode ?? EXIT.failure)
+    const exitCode = known ? error.exitCode : (thrown.oclif?.exit ?? thrown.exitCode ?? EXIT.failure)
     // oclif reports flag errors over several lines ("See more help with --help"): keep the first.
     const message = (error.message || String(error)).split('\n')[0].replace(/^Error: /, '')
     const hint = known ? error.hint : exitCode === EXIT.usage ? `see 'xensetup ${this.id} --help'` : undefined

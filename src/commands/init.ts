@@ -29,8 +29,8 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
     'force-wipe': Flags.boolean({summary: 'Allow --vg-device to carry a file system or partition table (it is wiped).'}),
     'apply-network': Flags.boolean({summary: 'Also move the running network onto xenbr0 now (rolled back on failure); without it xenbr0 comes up at the reboot into Xen.'}),
     'trial-boot': Flags.boolean({summary: 'Boot Xen once (grub-reboot); a failed boot falls back to the old default on reset.'}),
-    only: Flags.string({summary: 'Run only these steps.', options: [...STEP_IDS], multiple: true}),
-    skip: Flags.string({summary: 'Leave these steps out.', options: [...STEP_IDS], multiple: true}),
+    only: Flags.string({summary: 'Run only these steps (repeat the flag, or separate with commas).', options: [...STEP_IDS], multiple: true, delimiter: ','}),
+    skip: Flags.string({summary: 'Leave these steps out (repeat the flag, or separate with commas).', options: [...STEP_IDS], multiple: true, delimiter: ','}),
   }
 
   async run() {

@@ -1,6 +1,7 @@
 import type {Host} from '../host/host.js'
 import type {FileChange} from './change.js'
-import {withManagedBlock} from './managed-block.js'
+import {MalformedBlockError, withManagedBlock} from './managed-block.js'
+import {StepFailure} from './step.js'
 
 /** The change that makes a whole file (one xensetup owns) hold `content`; none when it already does. */
 export function wholeFile(host: Host, path: string, content: string, why: string, mode?: number): FileChange[] {
@@ -11,6 +12,12 @@ export function wholeFile(host: Host, path: string, content: string, why: string
 /** The change that makes the owner's managed block in a shared file hold `body`, other lines untouched. */
 export function managedBlock(host: Host, path: string, owner: string, body: string, why: string): FileChange[] {
   const before = host.read(path) ?? null
-  const after = withManagedBlock(before, owner, body)
+  let after: string
+  try {
+    after = withManagedBlock(before, owner, body)
+  } catch (error) {
+    if (!(error instanceof MalformedBlockError)) throw error
+    throw new StepFailure(`${path}: ${error.message}; restore the pair of markers (or remove both) and re-run`)
+  }
   return before === after ? [] : [{kind: 'file', path, before, after, why}]
 }

@@ -37,7 +37,7 @@ export class Engine<C> {
 
   async planStep(step: Step<C>): Promise<StepReport> {
     const base = {id: step.id, title: step.title}
-    const plan = await step.plan(this.contextFor())
+    const plan = await Promise.resolve().then(() => step.plan(this.contextFor())).catch(asPermissionFailure)
     if ('skip' in plan) return {...base, status: 'skipped', reason: plan.skip, changes: []}
     const state = plan.state === undefined ? {} : {state: plan.state}
     if (plan.changes.length === 0) return {...base, ...state, status: 'unchanged', reason: ALREADY_CONFIGURED, changes: []}
@@ -93,6 +93,13 @@ export class Engine<C> {
       throw new StepFailure(`${displayArgv(change.argv)} ${how}`, outputTail(result))
     }
   }
+}
+
+/** A file only root may read (netplan and NetworkManager keep theirs 0600) is a reason, not a crash. */
+function asPermissionFailure(error: unknown): never {
+  const {code, path} = error as NodeJS.ErrnoException
+  if (code === 'EACCES' || code === 'EPERM') throw new StepFailure(`${path ?? 'a file'}: permission denied; run as root to plan this step`)
+  throw error
 }
 
 export function describeChange(change: Change): string {

@@ -42,6 +42,10 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     throw new UserError('changing this machine needs root', 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
   }
   const steps = selectSteps(flags.only, flags.skip)
+  if (json && !flags['dry-run'] && !flags.yes && process.stdin.isTTY) {
+    // On a terminal init asks before changing anything, but --json leaves stdout for the document alone.
+    throw new UserError('--json cannot ask before applying', 'add --yes to apply without asking, or --dry-run to see the plan')
+  }
   const prompter = json ? new Prompter(false) : Prompter.forTerminal(flags.yes)
   const machine = host.isLive ? host : new Host('/')
   const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, machine, !host.isLive)

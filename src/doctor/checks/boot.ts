@@ -39,6 +39,8 @@ needs a /boot/xen-*.gz image and a kernel whose /boot/config-<version> has CONFI
 next boot is plain Linux again.`,
     run: ({facts, state}) => {
       if (state === 'bare') return skip('Xen is not installed')
+      const cfg = facts.boot.grubCfgPath
+      if (cfg && facts.unreadable.includes(cfg)) return skip(`${cfg} is readable only by root: run \`sudo xensetup doctor\``)
       const entry = xenEntry(facts.boot)
       if (entry) return pass(`${entry.title}${entry.id ? ` (${entry.id})` : ''}`)
       return fail('no Xen entry in grub.cfg', `${INIT_BOOT}   # or: update-grub`)

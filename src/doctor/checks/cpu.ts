@@ -9,7 +9,7 @@ export const cpuChecks: Check[] = [
     title: '64-bit CPU',
     explain: `Xen on x86 runs only on 64-bit (x86-64, "lm" flag) CPUs since Xen 4.3. A 32-bit-only CPU cannot run Xen
 at all; there is no workaround but other hardware.`,
-    run: ({facts}) => (facts.cpu.longMode ? pass('x86-64 (lm)') : fail('no "lm" flag: this CPU is 32-bit only and cannot run Xen', 'use a 64-bit CPU')),
+    run: ({facts}) => (facts.cpu.threads === 0 ? skip('no /proc/cpuinfo to read') : facts.cpu.longMode ? pass('x86-64 (lm)') : fail('no "lm" flag: this CPU is 32-bit only and cannot run Xen', 'use a 64-bit CPU')),
   },
   {
     id: 'cpu.virtualization',

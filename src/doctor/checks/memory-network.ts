@@ -11,6 +11,7 @@ Below 2 GiB a dom0 has nothing left for guests; below 4 GiB very little. In a ru
 dom0's share, so the host total is not visible without xl.`,
     run: ({facts}) => {
       const memory = facts.memory
+      if (memory.totalMiB === 0) return skip('no /proc/meminfo to read')
       if (memory.isDom0View) return skip(`dom0 has ${memory.totalMiB} MiB; the host total needs \`xl info\``)
       const mib = memory.hostTotalMiB ?? memory.totalMiB
       if (mib < 2048) return fail(`${mib} MiB of RAM: too little for dom0 and guests`, 'add memory (4 GiB or more)')

@@ -38,6 +38,12 @@ describe('xensetup init (command)', () => {
     expect(snapshot(root)).toEqual(before)
   })
 
+  test('--only and --skip take comma-separated lists too', async () => {
+    root = makeTree(DEBIAN_12)
+    const out = await runCommand(Init, ['--dry-run', '--json', '--root', root, '--only', 'boot,xenfs'])
+    expect(JSON.parse(out.stdout).steps.map((s: {id: string}) => s.id)).toEqual(['boot', 'xenfs'])
+  })
+
   test('the plan shows dom0_mem from the facts: 1 GiB + 5% of 7976 MiB, rounded up to 256 MiB', async () => {
     root = makeTree(DEBIAN_12)
     const out = await runCommand(Init, ['--dry-run', '--json', '--root', root, '--only', 'boot'])

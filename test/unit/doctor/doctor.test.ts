@@ -134,3 +134,28 @@ describe('xensetup doctor (command)', () => {
     expect(bad.stderr).toMatch(/^xensetup: no check named nope \(hint: ids: host\.distro, /)
   })
 })
+
+describe('doctor where facts are missing', () => {
+  test('a root-only grub.cfg (doctor without root) skips the boot checks instead of failing them', async () => {
+    const {gatherFacts} = await import('../../../src/facts/index.js')
+    const {Host} = await import('../../../src/host/host.js')
+    const {evaluate} = await import('../../../src/doctor/evaluate.js')
+    const facts = gatherFacts(new Host(fixture('gentoo')))
+    const unreadable = {...facts, unreadable: ['/boot/grub/grub.cfg'], boot: {...facts.boot, entries: [], defaultEntry: null}}
+    const results = evaluate(CATALOGUE, {facts: unreadable, state: 'installed'})
+    expect(results.find((c) => c.id === 'boot.xen_entry')).toMatchObject({status: 'skip', detail: expect.stringMatching(/readable only by root/)})
+    expect(results.filter((c) => c.id.startsWith('boot.') && c.status === 'fail')).toEqual([])
+  })
+
+  test('a --root tree without /proc has no CPU or memory verdicts, not false failures', () => {
+    const tree = makeTree({'/etc/os-release': 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'})
+    try {
+      const outcome = runDoctor({root: tree, verbose: false})
+      const report = outcome.document as DoctorReport
+      expect(statuses(report)).toMatchObject({'cpu.long_mode': 'skip', 'memory.host': 'skip'})
+      expect(outcome.exitCode).toBe(0)
+    } finally {
+      removeTree(tree)
+    }
+  })
+})

@@ -130,3 +130,26 @@ describe('engine', () => {
     await expect(engine.applyStep(exampleSteps(root)[2])).rejects.toThrow(/did not converge/)
   })
 })
+
+describe('engine: plans that cannot be made', () => {
+  test('a file only root may read makes the step fail with the path, not crash the plan', async () => {
+    root = makeTree()
+    const {engine} = engineFor(root)
+    const unreadable: Step<Host> = {
+      id: 'net',
+      title: 'Read a 0600 file',
+      plan: () => {
+        throw Object.assign(new Error('EACCES: permission denied'), {code: 'EACCES', path: '/etc/netplan/50-cloud-init.yaml'})
+      },
+    }
+    const [report] = await engine.plan([unreadable])
+    expect(report).toMatchObject({status: 'failed', error: '/etc/netplan/50-cloud-init.yaml: permission denied; run as root to plan this step'})
+  })
+
+  test('unpaired managed-block markers name the file and what to do', async () => {
+    root = makeTree({'/etc/fstab': `${FSTAB}# BEGIN xensetup xenfs\n`})
+    const {engine} = engineFor(root)
+    const [report] = await engine.plan([exampleSteps(root)[1]])
+    expect(report).toMatchObject({status: 'failed', error: expect.stringMatching(/^\/etc\/fstab: the "# BEGIN xensetup xenfs" .* markers are unpaired; restore the pair/)})
+  })
+})
