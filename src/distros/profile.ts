@@ -22,7 +22,6 @@ export interface BootProfile {
   /** grub-dropin: Debian's /etc/default/grub.d beside xen.cfg; grub-default-file: a block in /etc/default/grub. */
   mechanism: 'grub-dropin' | 'grub-default-file'
   grubCfg: string
-  grubEnv: string
   mkconfig: string[]
   setDefault: string[]
   oneTime: string[]

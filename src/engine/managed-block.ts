@@ -19,13 +19,6 @@ export function withManagedBlock(text: string | null, owner: string, body: strin
   return `${lines.join('\n')}\n`
 }
 
-/** The body currently inside the owner's block, or undefined when there is no block. */
-export function managedBlockBody(text: string | null, owner: string): string | undefined {
-  const lines = splitLines(text ?? '')
-  const span = findBlock(lines, owner)
-  return span ? lines.slice(span.start + 1, span.end).join('\n') : undefined
-}
-
 function findBlock(lines: string[], owner: string): {start: number; end: number} | undefined {
   const {begin, end} = markers(owner)
   const start = lines.findIndex((line) => line.trim() === begin)

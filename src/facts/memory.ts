@@ -19,7 +19,7 @@ const dom0Granularity = 256
  * Fixed dom0 memory: 1 GiB + 5% of host RAM, rounded up to 256 MiB, between 1 GiB and 8 GiB.
  * That is Citrix Hypervisor's control-domain sizing ("1 GiB plus 5% of the total physical memory ... up
  * to an initial maximum of 8 GiB"), which satisfies the Xen Project Best Practices advice to pin dom0 at
- * a fixed size of at least 1024 MB with `dom0_mem=X,max:X` (distros.md §1.3). On hosts under ~2.5 GiB,
+ * a fixed size of at least 1024 MB with `dom0_mem=X,max:X` (Xen Project Best Practices; XenServer's own dom0 sizing). On hosts under ~2.5 GiB,
  * too small for Xen to be useful anyway, it is cut to half the RAM so guests still get some.
  * vCPUs: Debian's documented example `dom0_max_vcpus=1-4`, widened to 1-8 on hosts with > 32 threads
  * (SUSE KB: don't starve dom0 to a single vCPU).

@@ -1,5 +1,6 @@
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {parseProcMounts} from '../facts/block.js'
 import type {Host} from './host.js'
 import type {CommandRunner, RunOptions, RunResult} from './runner.js'
 
@@ -74,6 +75,5 @@ export class ChrootRunner implements CommandRunner {
 }
 
 function mountPoints(): Set<string> {
-  const text = readFileSync('/proc/mounts', 'utf8')
-  return new Set(text.split('\n').map((line) => line.split(' ')[1]?.replaceAll('\\040', ' ')).filter(Boolean))
+  return new Set(parseProcMounts(readFileSync('/proc/mounts', 'utf8')).map((mount) => mount.target))
 }

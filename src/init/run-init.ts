@@ -78,10 +78,10 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     // stops the run before anything has changed, not after the packages went in.
     const plan = await engine.plan(steps)
     const planned = await viewSteps(plan)
-    const refused = plan.find((r) => r.status === 'failed')
-    if (!json && (flags['dry-run'] || prompter.interactive || refused)) print(planText(planned, flags['dry-run']))
-    if (refused) {
-      process.exitCode = refused.refused ? EXIT.refused : EXIT.failure
+    const unplannable = plan.find((r) => r.status === 'failed')
+    if (!json && (flags['dry-run'] || prompter.interactive || unplannable)) print(planText(planned, flags['dry-run']))
+    if (unplannable) {
+      process.exitCode = unplannable.refused ? EXIT.refused : EXIT.failure
       return document('failed', null, planned)
     }
     if (flags['dry-run']) return document('planned', null, planned)

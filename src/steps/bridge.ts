@@ -20,7 +20,7 @@ const PLANNERS: Partial<Record<NetworkStack, StackPlanner>> = {
   networkmanager: planNetworkManager,
 }
 
-/** What to do by hand where xensetup does not write the bridge itself (distros.md §4.6-4.9). */
+/** What to do by hand where xensetup does not write the bridge itself. */
 const BY_HAND: Partial<Record<NetworkStack, (spec: BridgeSpec) => string>> = {
   wicked: ({bridge, uplink, mac}) =>
     `wicked is not handled yet: write /etc/sysconfig/network/ifcfg-${bridge} (BRIDGE='yes', BRIDGE_PORTS='${uplink}', BRIDGE_STP='off', BRIDGE_FORWARDDELAY='0', LLADDR='${mac ?? `<${uplink}'s MAC>`}', ${uplink}'s old BOOTPROTO/IPADDR) and set BOOTPROTO='none' in ifcfg-${uplink}`,
@@ -43,7 +43,6 @@ const ACTIVATION_TIMEOUT_MS = 60_000
 export const bridgeStep: Step<InitContext> = {
   id: 'bridge',
   title: 'Bridge xenbr0 over the uplink, keeping its MAC and addresses',
-  // InitOptions has no --apply-network yet: until it does, init never touches the running network.
   plan: (context) => planBridge(context, context.options.applyNetwork),
 }
 

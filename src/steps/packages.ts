@@ -41,8 +41,7 @@ function wantedPackages({profile, options}: InitContext): string[] {
  */
 function isInstalled({facts, host}: InitContext, name: string): boolean {
   if (facts.packages.inventoryAvailable) {
-    const short = name.split('/').pop() ?? name
-    return name in facts.packages.installed || short in facts.packages.installed
+    return name in facts.packages.installed
   }
   const proof = PROOF_FILES[name]
   return proof ? proof.some((path) => host.exists(path)) : facts.xen.installed && facts.xen.toolsInstalled

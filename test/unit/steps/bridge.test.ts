@@ -58,9 +58,10 @@ describe('bridge step: stacks xensetup does not write', () => {
 })
 
 describe('bridge step: the running network', () => {
-  test('init never activates the bridge: the exported step only writes configuration', async () => {
+  test('without --apply-network the step only writes configuration; with it, the live move is planned', async () => {
     root = debian()
     expect(commands(await bridgeStep.plan(liveContext(root)))).toEqual([])
+    expect(commands(await bridgeStep.plan(liveContext(root, {applyNetwork: true})))).toHaveLength(1)
   })
 
   test('when asked on a running host, activation is one command after the files, saying what it does', async () => {
