@@ -56,6 +56,8 @@ export interface NetworkStackEvidence {
   /** systemd-networkd enabled and /etc/systemd/network has .network files. */
   networkdConfigured: boolean
   netifrcConfigured: boolean
+  /** /etc/network/interfaces exists, even if it configures only lo (a fresh debootstrap root). */
+  interfacesFileExists: boolean
 }
 
 /**
@@ -69,6 +71,8 @@ export function chooseNetworkStack(evidence: NetworkStackEvidence): NetworkStack
   if (evidence.wickedEnabled) return 'wicked'
   if (evidence.networkdConfigured) return 'networkd'
   if (evidence.netifrcConfigured) return 'netifrc'
+  // Nothing configures a NIC yet, but ifupdown is what reads that file at boot.
+  if (evidence.interfacesFileExists) return evidence.family === 'alpine' ? 'ifupdown-ng' : 'ifupdown'
   return 'unknown'
 }
 
@@ -94,6 +98,7 @@ export function collectNetwork(files: HostFiles, services: ServiceFiles, family:
     networkdConfigured:
       services.isEnabled('systemd-networkd') && files.list('/etc/systemd/network').some((name) => name.endsWith('.network')),
     netifrcConfigured: netifrcConfiguresInterfaces(files.read('/etc/conf.d/net') ?? ''),
+    interfacesFileExists: files.exists('/etc/network/interfaces'),
   })
   return {
     stack,

@@ -50,7 +50,7 @@ export const bridgeStep: Step<InitContext> = {
 export async function planBridge(context: InitContext, applyNetwork: boolean): Promise<StepPlan> {
   const {host, facts, options} = context
   const spec = bridgeSpec(context)
-  const stack = networkStack(context)
+  const stack = facts.network.stack
   const planner = PLANNERS[stack]
   if (!planner) {
     const byHand = BY_HAND[stack]
@@ -67,15 +67,6 @@ export async function planBridge(context: InitContext, applyNetwork: boolean): P
   if (activate) changes.push(activation(facts.network.interfaces, spec))
   const when = active ? 'active' : options.offline ? 'configured for the target\'s next boot' : activate ? 'configured, activated now' : 'configured, active after the reboot into Xen'
   return {changes, state: `${spec.bridge} over ${spec.uplink}${spec.mac ? ` (${spec.mac})` : ''}, ${config.addressing}: ${when}`}
-}
-
-/**
- * The facts' stack, except that an interfaces file configuring only lo (a fresh debootstrap target)
- * shows no stack although ifupdown is what reads that file at boot.
- */
-function networkStack({host, facts}: InitContext): NetworkStack {
-  if (facts.network.stack !== 'unknown' || !host.exists('/etc/network/interfaces')) return facts.network.stack
-  return facts.distro.family === 'alpine' ? 'ifupdown-ng' : 'ifupdown'
 }
 
 /**

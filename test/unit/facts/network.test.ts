@@ -65,6 +65,7 @@ describe('chooseNetworkStack', () => {
     wickedEnabled: false,
     networkdConfigured: false,
     netifrcConfigured: false,
+    interfacesFileExists: false,
   }
 
   it.each<[Partial<NetworkStackEvidence>, string]>([
@@ -75,6 +76,8 @@ describe('chooseNetworkStack', () => {
     [{wickedEnabled: true}, 'wicked'],
     [{networkdConfigured: true}, 'networkd'],
     [{netifrcConfigured: true}, 'netifrc'],
+    [{interfacesFileExists: true}, 'ifupdown'],
+    [{interfacesFileExists: true, networkdConfigured: true}, 'networkd'],
     [{}, 'unknown'],
   ])('%j -> %s', (evidence, stack) => {
     expect(chooseNetworkStack({...none, ...evidence})).toBe(stack)
