@@ -1,6 +1,5 @@
 import {ALREADY_CONFIGURED, describeChange, type Engine} from './engine.js'
-import type {Step, StepReport} from './step.js'
-import {StepFailure, StepRefusal} from './step.js'
+import {failedReport, type Step, type StepReport} from './step.js'
 
 export type RendererKind = 'default' | 'simple' | 'silent'
 
@@ -32,10 +31,4 @@ export async function applySteps<C>(engine: Engine<C>, steps: Step<C>[], rendere
     // The failure is in its step's report; listr2 has already shown it.
   })
   return steps.map((step) => reports.get(step.id) ?? {id: step.id, title: step.title, status: 'pending', reason: 'not run', changes: []})
-}
-
-function failedReport<C>(step: Step<C>, error: unknown): StepReport {
-  const message = error instanceof Error ? error.message : String(error)
-  const detail = error instanceof StepFailure && error.detail ? `\n${error.detail}` : ''
-  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail, refused: error instanceof StepRefusal}
 }

@@ -3,7 +3,7 @@ import type {Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../host/runner.js'
 import type {Change, CommandChange, FileChange} from './change.js'
 import type {Journal} from './journal.js'
-import {type Step, StepFailure, StepRefusal, type StepReport} from './step.js'
+import {failedReport, type Step, StepFailure, type StepPlan, type StepReport} from './step.js'
 
 export const ALREADY_CONFIGURED = 'already configured'
 const MAX_ROUNDS = 3
@@ -29,7 +29,7 @@ export class Engine<C> {
         reports.push(await this.planStep(step))
       } catch (error) {
         if (!(error instanceof StepFailure)) throw error
-        reports.push({id: step.id, title: step.title, status: 'failed', changes: [], error: error.message, refused: error instanceof StepRefusal})
+        reports.push(failedReport(step, error))
       }
     }
     return reports
@@ -37,7 +37,12 @@ export class Engine<C> {
 
   async planStep(step: Step<C>): Promise<StepReport> {
     const base = {id: step.id, title: step.title}
-    const plan = await Promise.resolve().then(() => step.plan(this.contextFor())).catch(asPermissionFailure)
+    let plan: StepPlan
+    try {
+      plan = await step.plan(this.contextFor())
+    } catch (error) {
+      throw asPermissionFailure(error)
+    }
     if ('skip' in plan) return {...base, status: 'skipped', reason: plan.skip, changes: []}
     const state = plan.state === undefined ? {} : {state: plan.state}
     if (plan.changes.length === 0) return {...base, ...state, status: 'unchanged', reason: ALREADY_CONFIGURED, changes: []}
@@ -96,10 +101,10 @@ export class Engine<C> {
 }
 
 /** A file only root may read (netplan and NetworkManager keep theirs 0600) is a reason, not a crash. */
-function asPermissionFailure(error: unknown): never {
+function asPermissionFailure(error: unknown): unknown {
   const {code, path} = error as NodeJS.ErrnoException
-  if (code === 'EACCES' || code === 'EPERM') throw new StepFailure(`${path ?? 'a file'}: permission denied; run as root to plan this step`)
-  throw error
+  if (code === 'EACCES' || code === 'EPERM') return new StepFailure(`${path ?? 'a file'}: permission denied; run as root to plan this step`)
+  return error
 }
 
 export function describeChange(change: Change): string {

@@ -39,3 +39,10 @@ export class StepFailure extends Error {
 
 /** A step that will not act because acting could destroy data or cut the host off (exit code 4). */
 export class StepRefusal extends StepFailure {}
+
+/** The report of a step that failed (or refused) while planning or applying, with the tool's output. */
+export function failedReport(step: {id: string; title: string}, error: unknown): StepReport {
+  const message = error instanceof Error ? error.message : String(error)
+  const detail = error instanceof StepFailure && error.detail ? `\n${error.detail}` : ''
+  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail, refused: error instanceof StepRefusal}
+}

@@ -2,6 +2,7 @@ import {EXIT, UserError} from '../cli/errors.js'
 import {profileFor} from '../distros/profile.js'
 import {applySteps, type RendererKind} from '../engine/apply.js'
 import {Engine} from '../engine/engine.js'
+import type {StepReport} from '../engine/step.js'
 import {Journal} from '../engine/journal.js'
 import {planText, type StepView, viewSteps} from '../engine/render-plan.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
@@ -81,7 +82,7 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     const unplannable = plan.find((r) => r.status === 'failed')
     if (!json && (flags['dry-run'] || prompter.interactive || unplannable)) print(planText(planned, flags['dry-run']))
     if (unplannable) {
-      process.exitCode = unplannable.refused ? EXIT.refused : EXIT.failure
+      process.exitCode = exitCodeFor(unplannable)
       return document('failed', null, planned)
     }
     if (flags['dry-run']) return document('planned', null, planned)
@@ -92,7 +93,7 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
     if (prompter.interactive && !(await prompter.confirm('Apply these changes?', false))) return document('cancelled', null, planned)
     const reports = await applySteps(engine, steps, rendererFor(json))
     const failed = reports.find((r) => r.status === 'failed')
-    if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
+    if (failed) process.exitCode = exitCodeFor(failed)
     const views = await viewSteps(reports)
     if (!json) print(resultText(views, journal.runId))
     return document(failed ? 'failed' : 'ok', journal.runId, views)
@@ -107,6 +108,11 @@ export async function runInit(host: Host, flags: InitRunFlags, json: boolean, pr
 /** Disks are the running machine's even with --root (a chroot shares them): safety checks look there. */
 function withMachineDisks(facts: Facts, host: Host, machine: Host): Facts {
   return host === machine ? facts : {...facts, block: gatherBlockFacts(machine)}
+}
+
+/** A refusal (data or network at stake) is told apart from a breakage: exit 4 against 1. */
+function exitCodeFor(failed: StepReport): number {
+  return failed.refused ? EXIT.refused : EXIT.failure
 }
 
 function rendererFor(json: boolean): RendererKind {

@@ -17,16 +17,18 @@ export const xenfsStep: Step<InitContext> = {
   id: 'xenfs',
   title: 'Mount xenfs on /proc/xen and turn off dom0 autoballoon',
   plan(context) {
-    const changes: Change[] = [...xenfsMount(context), ...autoballoonOff(context)]
-    return {changes, state: mountedBy(context)}
+    const owner = context.profile.xenfs.mountedBy
+    const ownerMounts = owner !== null && context.host.read(owner)?.includes('xenfs') === true
+    const changes: Change[] = [...xenfsMount(context, ownerMounts), ...autoballoonOff(context)]
+    const state = ownerMounts ? `xenfs mounted by ${owner}` : context.facts.xen.installed ? 'xenfs mounted from /etc/fstab' : undefined
+    return {changes, state}
   },
 }
 
 /** The distro's own unit or script mounts xenfs where it ships one; an fstab line only where not. */
-function xenfsMount(context: InitContext): FileChange[] {
-  const {host, profile, facts} = context
-  const owner = profile.xenfs.mountedBy
-  if (owner && (host.read(owner)?.includes('xenfs') || !facts.xen.installed)) return []
+function xenfsMount({host, profile, facts}: InitContext, ownerMounts: boolean): FileChange[] {
+  // Before Xen is installed the distro's script is not there yet, but will be.
+  if (ownerMounts || (profile.xenfs.mountedBy && !facts.xen.installed)) return []
   const fstab = host.read('/etc/fstab') ?? ''
   let mounts: string[]
   try {
@@ -36,12 +38,6 @@ function xenfsMount(context: InitContext): FileChange[] {
   }
   if (mounts.length > 0) return []
   return managedBlock(host, '/etc/fstab', 'xenfs', 'xenfs /proc/xen xenfs defaults 0 0', 'mount /proc/xen on Xen boots')
-}
-
-function mountedBy({host, profile, facts}: InitContext): string | undefined {
-  const owner = profile.xenfs.mountedBy
-  if (owner && host.read(owner)?.includes('xenfs')) return `xenfs mounted by ${owner}`
-  return facts.xen.installed ? 'xenfs mounted from /etc/fstab' : undefined
 }
 
 /**
