@@ -124,5 +124,6 @@ function describeInterface(files: HostFiles, name: string): NetworkInterface {
     // Xen backend vifs under devices/vif-<domid>-<n>.
     virtual: /\/devices\/(virtual|vif-)/.test(files.readlink(dir) ?? ''),
     operstate: files.value(`${dir}/operstate`) || null,
+    devType: /^DEVTYPE=(\S+)$/m.exec(files.read(`${dir}/uevent`) ?? '')?.[1] ?? (files.isDirectory(`${dir}/bonding`) ? 'bond' : null),
   }
 }

@@ -149,6 +149,8 @@ export interface NetworkInterface {
   /** Not backed by hardware: bridges, tunnels, Xen vifs (sysfs devices/virtual, devices/vif-*). */
   virtual: boolean
   operstate: string | null
+  /** The kernel's DEVTYPE from uevent ("bond", "vlan", "wlan", "bridge"); null for a plain NIC. */
+  devType: string | null
 }
 
 export interface NetworkFacts {

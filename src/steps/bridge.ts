@@ -75,7 +75,7 @@ export async function planBridge(context: InitContext, applyNetwork: boolean): P
  * Under --root the target's NICs are not in sysfs: the name is taken as given and the MAC left to the
  * target's configuration.
  */
-function bridgeSpec({host, facts, options}: InitContext): BridgeSpec {
+function bridgeSpec({facts, options}: InitContext): BridgeSpec {
   if (!options.uplink) throw new StepFailure('no uplink chosen: pass --uplink <interface>')
   const named = (name: string) => facts.network.interfaces.find((iface) => iface.name === name)
   let uplink = named(options.uplink)
@@ -88,21 +88,20 @@ function bridgeSpec({host, facts, options}: InitContext): BridgeSpec {
     if (options.offline) return {bridge: BRIDGE, uplink: options.uplink, mac: null}
     throw new StepFailure(`${options.uplink}: no such interface`)
   }
-  refuseUnbridgeable(host, uplink)
+  refuseUnbridgeable(uplink)
   if (!uplink.mac) throw new StepFailure(`the MAC of ${uplink.name} is unknown (no /sys/class/net/${uplink.name}/address), and the bridge must keep it`)
   return {bridge: BRIDGE, uplink: uplink.name, mac: uplink.mac.toLowerCase()}
 }
 
-function refuseUnbridgeable(host: Host, uplink: NetworkInterface): void {
-  const {name} = uplink
-  const devtype = /^DEVTYPE=(\S+)$/m.exec(host.read(`/sys/class/net/${name}/uevent`) ?? '')?.[1]
-  if (uplink.wireless || devtype === 'wlan') {
+function refuseUnbridgeable(uplink: NetworkInterface): void {
+  const {name, devType} = uplink
+  if (uplink.wireless || devType === 'wlan') {
     throw new StepRefusal(`${name} is a wireless NIC and cannot be bridged: a Wi-Fi client may only send frames from its own MAC, so the access point drops the guests' frames; use a wired uplink, or routed/NAT networking for guests`)
   }
-  if (devtype === 'bond' || host.isDirectory(`/sys/class/net/${name}/bonding`)) {
+  if (devType === 'bond') {
     throw new StepRefusal(`${name} is a bond: its slaves and mode live in the bond's own configuration, which xensetup does not rewrite; put ${name} into ${BRIDGE} by hand, or skip this step with --skip bridge`)
   }
-  if (devtype === 'vlan') {
+  if (devType === 'vlan') {
     throw new StepRefusal(`${name} is a VLAN: a bridge over it carries only that VLAN's traffic and the VLAN's own configuration would have to move; bridge the NIC under it, or create ${BRIDGE} by hand`)
   }
   if (uplink.isBridge) throw new StepRefusal(`${name} is itself a bridge: pass the NIC to bridge with --uplink, or point guests at ${name} (vif.default.bridge in /etc/xen/xl.conf)`)

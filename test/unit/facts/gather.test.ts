@@ -410,9 +410,9 @@ describe('gatherFacts details', () => {
 
   it('describes interfaces from sysfs', () => {
     expect(facts('debian-13').network.interfaces).toEqual([
-      {name: 'eno1', mac: 'a4:bf:01:4c:7e:21', isBridge: false, ports: [], master: 'xenbr0', wireless: false, virtual: false, operstate: 'up'},
-      {name: 'vif1.0', mac: 'fe:ff:ff:ff:ff:ff', isBridge: false, ports: [], master: 'xenbr0', wireless: false, virtual: true, operstate: 'up'},
-      {name: 'xenbr0', mac: 'a4:bf:01:4c:7e:21', isBridge: true, ports: ['eno1', 'vif1.0'], master: null, wireless: false, virtual: true, operstate: 'up'},
+      {name: 'eno1', mac: 'a4:bf:01:4c:7e:21', isBridge: false, ports: [], master: 'xenbr0', wireless: false, virtual: false, operstate: 'up', devType: null},
+      {name: 'vif1.0', mac: 'fe:ff:ff:ff:ff:ff', isBridge: false, ports: [], master: 'xenbr0', wireless: false, virtual: true, operstate: 'up', devType: null},
+      {name: 'xenbr0', mac: 'a4:bf:01:4c:7e:21', isBridge: true, ports: ['eno1', 'vif1.0'], master: null, wireless: false, virtual: true, operstate: 'up', devType: 'bridge'},
     ])
     expect(facts('opensuse-tumbleweed').network.interfaces.find((iface) => iface.name === 'wlp3s0')?.wireless).toBe(true)
   })
