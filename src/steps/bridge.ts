@@ -43,11 +43,11 @@ const ACTIVATION_TIMEOUT_MS = 60_000
 export const bridgeStep: Step<InitContext> = {
   id: 'bridge',
   title: 'Bridge xenbr0 over the uplink, keeping its MAC and addresses',
-  plan: (context) => planBridge(context, context.options.applyNetwork),
+  plan: planBridge,
 }
 
-/** The bridge step's plan; `applyNetwork` adds the live activation on a running host (never under --root). */
-export async function planBridge(context: InitContext, applyNetwork: boolean): Promise<StepPlan> {
+/** The bridge step's plan; --apply-network adds the live activation on a running host (never under --root). */
+async function planBridge(context: InitContext): Promise<StepPlan> {
   const {host, facts, options} = context
   const spec = bridgeSpec(context)
   const stack = facts.network.stack
@@ -62,7 +62,7 @@ export async function planBridge(context: InitContext, applyNetwork: boolean): P
   }
   const config = await planner(host, spec, options.offline)
   const active = isActive(facts.network.interfaces, spec)
-  const activate = applyNetwork && !options.offline && !active
+  const activate = options.applyNetwork && !options.offline && !active
   const changes: Change[] = [...config.changes]
   if (activate) changes.push(activation(facts.network.interfaces, spec))
   const when = active ? 'active' : options.offline ? 'configured for the target\'s next boot' : activate ? 'configured, activated now' : 'configured, active after the reboot into Xen'

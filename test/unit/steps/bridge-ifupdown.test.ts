@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
-import {planBridge} from '../../../src/steps/bridge.js'
+import {bridgeStep} from '../../../src/steps/bridge.js'
 import {MAC, OS, applyThenReplan, bridgeInSysfs, liveContext, nic, treeFor, written} from '../../fixtures/bridge/host.js'
 import {removeTree} from '../../lib/tree.js'
 
@@ -91,14 +91,14 @@ afterEach(() => removeTree(root))
 describe('bridge step on ifupdown', () => {
   test('a DHCP uplink: its stanza becomes manual and xenbr0 takes dhcp with its MAC, STP off, no delay', async () => {
     root = debian(DEBIAN_DHCP)
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({'/etc/network/interfaces': BRIDGED_DHCP})
     expect(plan).toMatchObject({state: `xenbr0 over eno1 (${MAC}), inet dhcp, inet6 auto: configured, active after the reboot into Xen`})
   })
 
   test('a static uplink: address, gateway, DNS and up-commands move to xenbr0, mtu stays, other stanzas untouched', async () => {
     root = debian(STATIC)
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({'/etc/network/interfaces': BRIDGED_STATIC})
     expect(plan).toMatchObject({state: expect.stringContaining('static 192.0.2.10/24')})
   })
@@ -118,7 +118,7 @@ describe('bridge step on ifupdown', () => {
     root = debian('source /etc/network/interfaces.d/*\n\nauto lo eno1\niface lo inet loopback\n', {
       '/etc/network/interfaces.d/eno1': 'iface eno1 inet dhcp\n',
     })
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({
       '/etc/network/interfaces': 'source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n',
       '/etc/network/interfaces.d/eno1': `iface eno1 inet manual\n\nauto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports eno1\n    bridge_hw ${MAC}\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`,
@@ -129,13 +129,13 @@ describe('bridge step on ifupdown', () => {
     root = debian(BRIDGED_DHCP)
     bridgeInSysfs(root, 'xenbr0', 'eno1')
     for (const uplink of ['eno1', 'xenbr0']) {
-      expect(await planBridge(liveContext(root, {uplink}), true)).toEqual({changes: [], state: `xenbr0 over eno1 (${MAC}), inet dhcp, inet6 auto: active`})
+      expect(await bridgeStep.plan(liveContext(root, {uplink, applyNetwork: true}))).toEqual({changes: [], state: `xenbr0 over eno1 (${MAC}), inet dhcp, inet6 auto: active`})
     }
   })
 
   test('under --root the MAC is unknown: bridge_hw names the uplink, which bridge-utils resolves at ifup', async () => {
     root = treeFor(OS.debian, {'/etc/network/interfaces': 'iface eno1 inet dhcp\n'})
-    const plan = await planBridge(liveContext(root, {offline: true}), true)
+    const plan = await bridgeStep.plan(liveContext(root, {offline: true, applyNetwork: true}))
     expect(written(plan)['/etc/network/interfaces']).toContain('    bridge_hw eno1\n')
     expect(plan).toMatchObject({state: "xenbr0 over eno1, inet dhcp: configured for the target's next boot"})
   })
@@ -144,7 +144,7 @@ describe('bridge step on ifupdown', () => {
     const fresh = 'source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n'
     root = treeFor(OS.debian, {'/etc/network/interfaces': fresh})
     const options = {uplink: 'enp0s3', offline: true}
-    expect(written(await planBridge(liveContext(root, options), false))).toEqual({
+    expect(written(await bridgeStep.plan(liveContext(root, options)))).toEqual({
       '/etc/network/interfaces': `${fresh}\niface enp0s3 inet manual\n\nauto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports enp0s3\n    bridge_hw enp0s3\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`,
     })
     expect((await applyThenReplan(root, options)).replan).toMatchObject({changes: []})
@@ -152,7 +152,7 @@ describe('bridge step on ifupdown', () => {
 
   test('on a running host an uplink without a stanza is not guessed to use DHCP', async () => {
     root = debian('auto lo\niface lo inet loopback\n')
-    await expect(planBridge(liveContext(root), false)).rejects.toThrow(/no iface stanza for eno1 .* add one \(e.g. "iface eno1 inet dhcp"\)/)
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(/no iface stanza for eno1 .* add one \(e.g. "iface eno1 inet dhcp"\)/)
   })
 
   test.each([
@@ -161,6 +161,6 @@ describe('bridge step on ifupdown', () => {
     ['addresses on both the uplink and xenbr0', 'iface eno1 inet dhcp\niface xenbr0 inet dhcp\n', /gives addresses to both eno1 and xenbr0/],
   ])('fails on %s', async (_, interfaces, message) => {
     root = debian(interfaces)
-    await expect(planBridge(liveContext(root), false)).rejects.toThrow(message)
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(message)
   })
 })

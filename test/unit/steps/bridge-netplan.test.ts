@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
 import {readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {planBridge} from '../../../src/steps/bridge.js'
+import {bridgeStep} from '../../../src/steps/bridge.js'
 import {MAC, OS, applyThenReplan, fileChanges, liveContext, nic, systemdWith, treeFor, written} from '../../fixtures/bridge/host.js'
 import {removeTree} from '../../lib/tree.js'
 
@@ -49,7 +49,7 @@ afterEach(() => removeTree(root))
 describe('bridge step on netplan', () => {
   test("cloud-init's DHCP uplink moves into our file, its entry leaves 50-cloud-init.yaml, and cloud-init is told to stop", async () => {
     root = ubuntu({'/etc/netplan/50-cloud-init.yaml': CLOUD_INIT, '/etc/cloud/cloud.cfg': ''})
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({
       [OURS]: `# Written by xensetup (init step "bridge"). xenbr0 is the Xen guests' bridge; it takes over
 # eno1's addresses and keeps its MAC (${MAC}), so DHCP and MAC filters still know this host.
@@ -84,7 +84,7 @@ network: {config: disabled}
 
   test("a static uplink: addresses, routes and DNS move to xenbr0; the other NIC's entry stays where it was", async () => {
     root = ubuntu({'/etc/netplan/00-installer-config.yaml': SUBIQUITY_STATIC})
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({
       [OURS]: `# Written by xensetup (init step "bridge"). xenbr0 is the Xen guests' bridge; it takes over
 # eno1's addresses and keeps its MAC (${MAC}), so DHCP and MAC filters still know this host.
@@ -136,7 +136,7 @@ network:
 
   test('under --root the MAC comes from the match of the uplink it moves', async () => {
     root = treeFor(OS.ubuntu, {'/etc/netplan/50-cloud-init.yaml': CLOUD_INIT})
-    const plan = await planBridge(liveContext(root, {offline: true}), false)
+    const plan = await bridgeStep.plan(liveContext(root, {offline: true}))
     expect(written(plan)[OURS]).toContain(`      macaddress: ${MAC}\n`)
   })
 
@@ -146,6 +146,6 @@ network:
     ['an uplink with no address', 'network:\n  ethernets:\n    eno1: {optional: true}\n', /no address/],
   ])('fails on %s', async (_, yaml, message) => {
     root = ubuntu({'/etc/netplan/01-netcfg.yaml': yaml})
-    await expect(planBridge(liveContext(root), false)).rejects.toThrow(message)
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(message)
   })
 })

@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
-import {planBridge} from '../../../src/steps/bridge.js'
+import {bridgeStep} from '../../../src/steps/bridge.js'
 import {MAC, OS, applyThenReplan, liveContext, nic, systemdWith, treeFor, written} from '../../fixtures/bridge/host.js'
 import {removeTree} from '../../lib/tree.js'
 
@@ -44,7 +44,7 @@ afterEach(() => removeTree(root))
 describe('bridge step on systemd-networkd', () => {
   test("DHCP from a catch-all file: the netdev has the uplink's MAC and STP off, xenbr0.network takes DHCP=", async () => {
     root = arch({[`${DIR}/20-wired.network`]: '[Match]\nName=en*\n\n[Network]\nDHCP=yes\n'})
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({
       [`${DIR}/10-xenbr0.netdev`]: NETDEV,
       [`${DIR}/10-xenbr0-uplink.network`]: `# Written by xensetup (init step "bridge"): eno1 carries no address of its own, only xenbr0's traffic.
@@ -67,7 +67,7 @@ DHCP=yes
 
   test('a static uplink: [Network], [Address] and [Route] move to xenbr0, [Link] stays with the uplink', async () => {
     root = arch({[`${DIR}/20-eno1.network`]: STATIC})
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)[`${DIR}/10-xenbr0-uplink.network`]).toBe(
       '# Written by xensetup (init step "bridge"): eno1 carries no address of its own, only xenbr0\'s traffic.\n[Match]\nName=eno1\n\n[Link]\nMTUBytes=9000\n\n[Network]\nBridge=xenbr0\n',
     )
@@ -94,7 +94,7 @@ DHCP=yes
 
   test('under --root the MAC comes from the old file matching the uplink by MACAddress=', async () => {
     root = treeFor(OS.arch, {...systemdWith('systemd-networkd'), [`${DIR}/20-wired.network`]: `[Match]\nMACAddress=${MAC.toUpperCase()}\n\n[Network]\nDHCP=yes\n`})
-    const plan = await planBridge(liveContext(root, {offline: true}), false)
+    const plan = await bridgeStep.plan(liveContext(root, {offline: true}))
     expect(written(plan)[`${DIR}/10-xenbr0.netdev`]).toContain(`MACAddress=${MAC}\n`)
   })
 
@@ -106,6 +106,6 @@ DHCP=yes
     ['no file for the uplink', {[`${DIR}/20-wired.network`]: '[Match]\nName=eth9\n[Network]\nDHCP=yes\n'}, /no .network file matches eno1/],
   ])('fails on %s', async (_, files, message) => {
     root = arch(files)
-    await expect(planBridge(liveContext(root), false)).rejects.toThrow(message)
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(message)
   })
 })

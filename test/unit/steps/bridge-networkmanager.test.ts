@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
 import {readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {planBridge} from '../../../src/steps/bridge.js'
+import {bridgeStep} from '../../../src/steps/bridge.js'
 import {uuidFor} from '../../../src/steps/bridge/networkmanager.js'
 import {MAC, OS, applyThenReplan, liveContext, nic, systemdWith, treeFor, written} from '../../fixtures/bridge/host.js'
 import {removeTree} from '../../lib/tree.js'
@@ -84,7 +84,7 @@ afterEach(() => removeTree(root))
 describe('bridge step on NetworkManager', () => {
   test("the installer's DHCP profile: bridge and port keyfiles, and the old profile stops autoconnecting", async () => {
     root = fedora({[`${DIR}/eno1.nmconnection`]: INSTALLER_DHCP})
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({
       [BRIDGE]: bridgeProfile('[ipv4]\nmethod=auto\n\n[ipv6]\naddr-gen-mode=eui64\nmethod=auto'),
       [PORT]: portProfile('\n[ethernet]\nmtu=9000\n'),
@@ -95,7 +95,7 @@ describe('bridge step on NetworkManager', () => {
 
   test('a static profile bound by MAC: its [ipv4] moves verbatim and its autoconnect=true becomes false', async () => {
     root = fedora({[`${DIR}/uplink.nmconnection`]: STATIC_BY_MAC})
-    const plan = await planBridge(liveContext(root), false)
+    const plan = await bridgeStep.plan(liveContext(root))
     expect(written(plan)).toEqual({
       [BRIDGE]: bridgeProfile('[ipv4]\nmethod=manual\naddress1=192.0.2.10/24,192.0.2.1\ndns=192.0.2.53;\n\n[ipv6]\nmethod=auto'),
       [PORT]: portProfile(`\n[802-3-ethernet]\nmac-address=${MAC.toUpperCase()}\n`),
@@ -106,7 +106,7 @@ describe('bridge step on NetworkManager', () => {
 
   test("no profile on disk (NetworkManager's in-memory default): the bridge uses DHCP", async () => {
     root = fedora({})
-    expect(written(await planBridge(liveContext(root), false))).toEqual({
+    expect(written(await bridgeStep.plan(liveContext(root)))).toEqual({
       [BRIDGE]: bridgeProfile('[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto'),
       [PORT]: portProfile(''),
     })
@@ -129,6 +129,6 @@ describe('bridge step on NetworkManager', () => {
     ['two profiles bound to no NIC', {'a.nmconnection': '[connection]\nid=a\ntype=ethernet\n', 'b.nmconnection': '[connection]\nid=b\ntype=ethernet\n'}, /could all configure eno1/],
   ])('fails on %s', async (_, profiles, message) => {
     root = fedora(Object.fromEntries(Object.entries(profiles).map(([name, text]) => [`${DIR}/${name}`, text])))
-    await expect(planBridge(liveContext(root), false)).rejects.toThrow(message)
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(message)
   })
 })

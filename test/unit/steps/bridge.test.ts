@@ -3,7 +3,7 @@ import {mkdirSync, symlinkSync} from 'node:fs'
 import path from 'node:path'
 import type {CommandChange} from '../../../src/engine/change.js'
 import {StepFailure, StepRefusal, type StepPlan} from '../../../src/engine/step.js'
-import {bridgeStep, planBridge} from '../../../src/steps/bridge.js'
+import {bridgeStep} from '../../../src/steps/bridge.js'
 import {MAC, OS, applyThenReplan, bridgeInSysfs, liveContext, nic, systemdWith, treeFor} from '../../fixtures/bridge/host.js'
 import {FakeRunner} from '../../lib/fake-runner.js'
 import {removeTree} from '../../lib/tree.js'
@@ -23,7 +23,7 @@ describe('bridge step: which uplink', () => {
     ['a bridge itself', nic('eno1', MAC, {'bridge/stp_state': '0\n'}), /eno1 is itself a bridge/],
   ])('refuses %s (exit 4: it would cut the host off)', async (_, sysfs, message) => {
     root = debian(sysfs)
-    const planned = planBridge(liveContext(root), false)
+    const planned = bridgeStep.plan(liveContext(root))
     await expect(planned).rejects.toThrow(message)
     await expect(planned).rejects.toBeInstanceOf(StepRefusal)
   })
@@ -32,13 +32,13 @@ describe('bridge step: which uplink', () => {
     root = debian()
     mkdirSync(path.join(root, 'sys/class/net/br0/bridge'), {recursive: true})
     symlinkSync('../br0', path.join(root, 'sys/class/net/eno1/master'))
-    await expect(planBridge(liveContext(root), false)).rejects.toThrow(new StepRefusal('eno1 is already a port of br0; a NIC can be in one bridge or bond only'))
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(new StepRefusal('eno1 is already a port of br0; a NIC can be in one bridge or bond only'))
   })
 
   test('fails without an uplink, or with one that does not exist on the running host', async () => {
     root = debian()
-    await expect(planBridge(liveContext(root, {uplink: null}), false)).rejects.toThrow('no uplink chosen: pass --uplink <interface>')
-    await expect(planBridge(liveContext(root, {uplink: 'eth7'}), false)).rejects.toThrow('eth7: no such interface')
+    await expect(bridgeStep.plan(liveContext(root, {uplink: null}))).rejects.toThrow('no uplink chosen: pass --uplink <interface>')
+    await expect(bridgeStep.plan(liveContext(root, {uplink: 'eth7'}))).rejects.toThrow('eth7: no such interface')
   })
 })
 
@@ -50,7 +50,7 @@ describe('bridge step: stacks xensetup does not write', () => {
     ['nothing recognisable', treeFor.bind(null, OS.debian), {}, /no network configuration tool recognised/],
   ])('%s: fails with what to do by hand', async (_, tree, files, message) => {
     root = tree({...files, ...nic('eno1')})
-    const planned = planBridge(liveContext(root), false)
+    const planned = bridgeStep.plan(liveContext(root))
     await expect(planned).rejects.toThrow(message)
     await expect(planned).rejects.toThrow(/--skip bridge/)
     await expect(planned).rejects.toBeInstanceOf(StepFailure)
@@ -66,7 +66,7 @@ describe('bridge step: the running network', () => {
 
   test('when asked on a running host, activation is one command after the files, saying what it does', async () => {
     root = debian()
-    const plan = await planBridge(liveContext(root), true)
+    const plan = await bridgeStep.plan(liveContext(root, {applyNetwork: true}))
     expect('changes' in plan && plan.changes.map((c) => c.kind)).toEqual(['file', 'command'])
     expect(commands(plan)).toEqual([
       {
@@ -81,14 +81,14 @@ describe('bridge step: the running network', () => {
 
   test('under --root the running network is never touched, even when asked', async () => {
     root = debian()
-    expect(commands(await planBridge(liveContext(root, {offline: true}), true))).toEqual([])
+    expect(commands(await bridgeStep.plan(liveContext(root, {offline: true, applyNetwork: true})))).toEqual([])
   })
 
   test('applying activates once; the re-plan sees xenbr0 with its port in sysfs and is empty', async () => {
     root = debian()
-    const [activation] = commands(await planBridge(liveContext(root), true))
+    const [activation] = commands(await bridgeStep.plan(liveContext(root, {applyNetwork: true})))
     const runner = new FakeRunner({[activation.argv.join(' ')]: {effect: () => bridgeInSysfs(root, 'xenbr0', 'eno1')}})
-    const {applied, replan} = await applyThenReplan(root, {}, true, runner)
+    const {applied, replan} = await applyThenReplan(root, {applyNetwork: true}, runner)
     expect(applied.status).toBe('changed')
     expect(runner.calls).toEqual([activation.argv])
     expect(replan).toEqual({changes: [], state: `xenbr0 over eno1 (${MAC}), inet dhcp: active`})
@@ -97,7 +97,7 @@ describe('bridge step: the running network', () => {
   test('refuses to activate over a xenbr0 that exists without the uplink', async () => {
     root = debian()
     mkdirSync(path.join(root, 'sys/class/net/xenbr0/bridge'), {recursive: true})
-    await expect(planBridge(liveContext(root), true)).rejects.toThrow(/xenbr0 already exists on the running system without eno1 as a port/)
-    expect(commands(await planBridge(liveContext(root), false))).toEqual([])
+    await expect(bridgeStep.plan(liveContext(root, {applyNetwork: true}))).rejects.toThrow(/xenbr0 already exists on the running system without eno1 as a port/)
+    expect(commands(await bridgeStep.plan(liveContext(root)))).toEqual([])
   })
 })
