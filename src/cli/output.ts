@@ -1,8 +1,13 @@
+import {safeText} from '../render/safe-text.js'
 import {Host} from '../host/host.js'
 import {EXIT, UserError} from './errors.js'
 
-/** The target machine; a --root that is missing or not a directory is a usage error. */
+/**
+ * The target machine; a --root that is empty, missing or not a directory is a usage error (an empty
+ * one would otherwise mean the working directory). A root that resolves to / is the live machine.
+ */
 export function openHost(root: string): Host {
+  if (root.trim() === '') throw new UserError('--root is empty', 'give the directory that holds the target root file system, or leave --root out for this machine', EXIT.usage)
   const host = new Host(root)
   if (!host.isDirectory('/')) {
     throw new UserError(`--root ${root} is not a directory`, 'give the directory that holds the target root file system', EXIT.usage)
@@ -24,5 +29,5 @@ export interface ErrorReport {
 /** One line for a person, or one JSON document for automation: never a stack trace. */
 export function errorOutput(error: ErrorReport, json: boolean): {stream: 'stdout' | 'stderr'; text: string} {
   if (json) return {stream: 'stdout', text: jsonText({error})}
-  return {stream: 'stderr', text: `xensetup: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}\n`}
+  return {stream: 'stderr', text: `${safeText(`xensetup: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}`)}\n`}
 }

@@ -35,6 +35,6 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
 
   async run() {
     const {flags} = await this.parse(Init)
-    return runInit(openHost(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text))
+    return runInit(openHost(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
   }
 }

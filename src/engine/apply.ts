@@ -1,26 +1,35 @@
-import {ALREADY_CONFIGURED, describeChange, type Engine} from './engine.js'
+import {ALREADY_CONFIGURED, type ApplyEvents, describeChange, type Engine} from './engine.js'
 import {failedReport, type Step, type StepReport} from './step.js'
+import {Interrupted} from './stop.js'
 
 export type RendererKind = 'default' | 'simple' | 'silent'
 
 /**
- * Runs the steps in order as listr2 tasks; the first failure stops the run (later steps build on
- * earlier ones) and is reported, not thrown, so the result can still be rendered and journaled.
+ * Runs the steps in order as listr2 tasks, each as it was shown; the first failure or interruption
+ * stops the run (later steps build on earlier ones) and is reported, not thrown, so the result can still
+ * be rendered and journaled.
  */
-export async function applySteps<C>(engine: Engine<C>, steps: Step<C>[], renderer: RendererKind): Promise<StepReport[]> {
+export async function applySteps<C>(
+  engine: Engine<C>,
+  steps: Step<C>[],
+  shown: StepReport[],
+  renderer: RendererKind,
+  onReplan: ApplyEvents['onReplan'],
+): Promise<StepReport[]> {
   const {Listr} = await import('listr2')
   const reports = new Map<string, StepReport>()
   const tasks = new Listr(
     steps.map((step) => ({
       title: step.title,
       task: async (_: unknown, task: {output: string; skip: (message: string) => void}) => {
+        const planned = shown.find((report) => report.id === step.id) as StepReport
         try {
-          const report = await engine.applyStep(step, (change) => (task.output = describeChange(change)))
+          const report = await engine.applyStep(step, planned, {onChange: (change) => (task.output = describeChange(change)), onReplan})
           reports.set(step.id, report)
           if (report.status === 'skipped') task.skip(`${step.title}: ${report.reason}`)
           if (report.status === 'unchanged') task.skip(`${step.title}: ${ALREADY_CONFIGURED}`)
         } catch (error) {
-          reports.set(step.id, failedReport(step, error))
+          reports.set(step.id, error instanceof Interrupted ? interruptedReport(step, error) : failedReport(step, error))
           throw error
         }
       },
@@ -31,4 +40,8 @@ export async function applySteps<C>(engine: Engine<C>, steps: Step<C>[], rendere
     // The failure is in its step's report; listr2 has already shown it.
   })
   return steps.map((step) => reports.get(step.id) ?? {id: step.id, title: step.title, status: 'pending', reason: 'not run', changes: []})
+}
+
+function interruptedReport(step: {id: string; title: string}, error: Interrupted): StepReport {
+  return {id: step.id, title: step.title, status: 'interrupted', changes: [], error: error.message}
 }

@@ -1,3 +1,5 @@
+import type {TextEncoding} from '../host/host.js'
+
 /** One thing that must happen on the host for a step to reach its desired state. */
 export type Change = FileChange | CommandChange
 
@@ -7,6 +9,8 @@ export interface FileChange {
   /** Current content; null when the file does not exist yet. */
   before: string | null
   after: string
+  /** How the file's bytes were decoded (latin1 when not UTF-8): the rewrite uses the same, keeping them. */
+  encoding?: TextEncoding
   /** Mode for a new file; an existing file keeps its own mode and owner. */
   mode?: number
   why: string
@@ -19,6 +23,15 @@ export interface CommandChange {
   /** Extra environment, e.g. for apt; LC_ALL=C and friends are always set. */
   env?: Record<string, string>
   timeoutMs?: number
+  /** Files the command rewrites (grub.cfg, grubenv): backed up before it runs, like xensetup's own writes. */
+  rewrites?: string[]
 }
 
-export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'failed'
+export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'failed' | 'interrupted'
+
+/** Two plans of one change agree: same file and contents, or same command line. */
+export function sameChange(a: Change, b: Change): boolean {
+  if (a.kind === 'file' && b.kind === 'file') return a.path === b.path && a.before === b.before && a.after === b.after
+  if (a.kind === 'command' && b.kind === 'command') return a.argv.length === b.argv.length && a.argv.every((arg, i) => arg === b.argv[i])
+  return false
+}

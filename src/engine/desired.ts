@@ -5,19 +5,21 @@ import {StepFailure} from './step.js'
 
 /** The change that makes a whole file (one xensetup owns) hold `content`; none when it already does. */
 export function wholeFile(host: Host, path: string, content: string, why: string, mode?: number): FileChange[] {
-  const before = host.read(path) ?? null
-  return before === content ? [] : [{kind: 'file', path, before, after: content, mode, why}]
+  const current = host.readFile(path)
+  const before = current?.text ?? null
+  return before === content ? [] : [{kind: 'file', path, before, after: content, encoding: current?.encoding, mode, why}]
 }
 
-/** The change that makes the owner's managed block in a shared file hold `body`, other lines untouched. */
+/** The change that makes the owner's managed block in a shared file hold `body`, other bytes untouched. */
 export function managedBlock(host: Host, path: string, owner: string, body: string, why: string): FileChange[] {
-  const before = host.read(path) ?? null
+  const current = host.readFile(path)
+  const before = current?.text ?? null
   let after: string
   try {
     after = withManagedBlock(before, owner, body)
   } catch (error) {
     if (!(error instanceof MalformedBlockError)) throw error
-    throw new StepFailure(`${path}: ${error.message}; restore the pair of markers (or remove both) and re-run`)
+    throw new StepFailure(`${host.display(path)}: ${error.message}; restore the pair of markers (or remove both) and re-run`)
   }
-  return before === after ? [] : [{kind: 'file', path, before, after, why}]
+  return before === after ? [] : [{kind: 'file', path, before, after, encoding: current?.encoding, why}]
 }

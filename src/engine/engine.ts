@@ -1,24 +1,34 @@
-import {writeAtomic} from '../host/atomic-write.js'
-import type {Host} from '../host/host.js'
+import {HostPathError, type Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../host/runner.js'
-import type {Change, CommandChange, FileChange} from './change.js'
-import type {Journal} from './journal.js'
+import {type Change, type CommandChange, type FileChange, sameChange} from './change.js'
+import {type Journal, sha256} from './journal.js'
 import {failedReport, type Step, StepFailure, type StepPlan, type StepReport} from './step.js'
+import {Interrupted, StopSignal} from './stop.js'
 
 export const ALREADY_CONFIGURED = 'already configured'
 const MAX_ROUNDS = 3
 
+export interface ApplyEvents {
+  onChange?: (change: Change) => void
+  /** A step planned again before it ran, because an earlier step of this run changed the target. */
+  onReplan?: (report: StepReport) => void
+}
+
 /**
- * The one place that plans, applies and journals. Steps are planned against the host as it is at
+ * The one place that plans, applies and journals. Steps are planned against the target as it is at
  * that moment, so a later step sees what an earlier one changed (e.g. packages before the boot entry).
  */
 export class Engine<C> {
+  /** Set once this run changed the target: from then on a later step's plan may differ from the one shown. */
+  private changedTarget = false
+
   constructor(
     private readonly host: Host,
     private readonly runner: CommandRunner,
-    private readonly journal: Journal,
+    private readonly journal: Journal | null,
     /** Fresh context per step: facts are re-read after earlier steps changed the host. */
     private readonly contextFor: () => C,
+    private readonly stop: StopSignal = new StopSignal(),
   ) {}
 
   /** What each step would change now; writes nothing and runs nothing that changes the host. */
@@ -41,7 +51,7 @@ export class Engine<C> {
     try {
       plan = await step.plan(this.contextFor())
     } catch (error) {
-      throw asPermissionFailure(error)
+      throw asStepFailure(error, this.host)
     }
     if ('skip' in plan) return {...base, status: 'skipped', reason: plan.skip, changes: []}
     const state = plan.state === undefined ? {} : {state: plan.state}
@@ -50,21 +60,34 @@ export class Engine<C> {
   }
 
   /**
-   * Applies a step until its plan is empty: a command's effect (grub.cfg generated, a package's files)
-   * can reveal what is left to do, e.g. the Xen entry's id to make default. The empty re-plan is the
-   * proof that the step converged; one that still wants changes after MAX_ROUNDS fails.
+   * Applies the step as it was shown, then converges it: a command's effect (grub.cfg generated, a
+   * package's files) can reveal what is left to do, e.g. the Xen entry's id to make default. The empty
+   * re-plan is the proof that the step converged; one that still wants changes after MAX_ROUNDS fails.
+   *
+   * The step is planned again first. If that differs from what was shown, it is applied only when this
+   * run itself changed the target since (packages bring the xl.conf the xenfs step edits), and then it
+   * is reported through onReplan; otherwise something else changed the target and nothing is applied.
+   * Without `shown` the step is converged from how it plans now.
    */
-  async applyStep(step: Step<C>, onChange: (change: Change) => void = () => {}): Promise<StepReport> {
-    const first = await this.planStep(step)
-    if (first.status !== 'pending') return first
+  async applyStep(step: Step<C>, shown?: StepReport, events: ApplyEvents = {}): Promise<StepReport> {
+    let latest = await this.planStep(step)
+    if (shown && !samePlan(latest, shown)) {
+      if (!this.changedTarget) {
+        throw new StepFailure(`the plan for ${step.id} changed since it was shown (${whatDiffers(shown, latest, this.host)}); nothing of it was applied: run again to see the new plan`)
+      }
+      events.onReplan?.(latest)
+    }
+    if (latest.status !== 'pending') return latest
     const applied: Change[] = []
-    let latest = first
     for (let round = 0; latest.changes.length > 0; round++) {
       if (round === MAX_ROUNDS) {
         throw new StepFailure(`${step.id} did not converge; still wants: ${latest.changes.map(describeChange).join('; ')}`)
       }
       for (const change of latest.changes) {
-        onChange(change)
+        this.stop.check(`before ${step.id}: ${describeChange(change)}`)
+        events.onChange?.(change)
+        this.journal?.record({kind: 'intent', step: step.id, change: describeChange(change)})
+        this.changedTarget = true
         if (change.kind === 'file') this.applyFile(step.id, change)
         else await this.applyCommand(step.id, change)
         applied.push(change)
@@ -75,33 +98,62 @@ export class Engine<C> {
     return {...latest, status: 'changed', reason: undefined, changes: applied}
   }
 
+  /** Before anything is applied: every file the shown plan edits must still hold what the plan read. */
+  drifted(shown: StepReport[]): string[] {
+    return shown.flatMap((report) =>
+      report.changes.filter((change): change is FileChange => change.kind === 'file' && (this.host.read(change.path) ?? null) !== change.before).map((change) => this.host.display(change.path)),
+    )
+  }
+
   private applyFile(step: string, change: FileChange): void {
     const current = this.host.read(change.path) ?? null
     if (current !== change.before) {
-      throw new StepFailure(`${change.path} changed while xensetup was planning; re-run to plan again`)
+      throw new StepFailure(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
     }
-    const backup = this.journal.backup(change.path)
+    const backup = this.journal?.backup(change.path) ?? null
     const ownership = this.host.owner(change.path) ?? {
       mode: change.mode ?? 0o644,
       uid: process.getuid?.() ?? 0,
       gid: process.getgid?.() ?? 0,
     }
-    writeAtomic(this.host.real(change.path), change.after, ownership)
-    this.journal.record({step, kind: 'file', path: change.path, backup, created: current === null})
+    const encoding = change.encoding ?? 'utf8'
+    this.host.write(change.path, change.after, encoding, ownership)
+    this.journal?.record({step, kind: 'file', path: change.path, backup, created: current === null, sha256: sha256(change.after, encoding)})
   }
 
   private async applyCommand(step: string, change: CommandChange): Promise<void> {
+    const backups = Object.fromEntries((change.rewrites ?? []).map((path) => [path, this.journal?.backup(path) ?? null]))
+    const started = Date.now()
     const result = await this.runner.run(change.argv, {env: change.env, timeoutMs: change.timeoutMs})
-    this.journal.record({step, kind: 'command', argv: change.argv, exitCode: result.exitCode})
+    this.journal?.record({step, kind: 'command', argv: change.argv, exitCode: result.exitCode, durationMs: Date.now() - started, backups})
     if (result.failed) {
+      if (this.stop.requested) throw new Interrupted(`during ${step}: ${displayArgv(change.argv)}`)
       const how = result.timedOut ? 'timed out' : `exited ${result.exitCode}`
       throw new StepFailure(`${displayArgv(change.argv)} ${how}`, outputTail(result))
     }
   }
 }
 
-/** A file only root may read (netplan and NetworkManager keep theirs 0600) is a reason, not a crash. */
-function asPermissionFailure(error: unknown): unknown {
+function samePlan(a: StepReport, b: StepReport): boolean {
+  return a.status === b.status && a.changes.length === b.changes.length && a.changes.every((change, i) => sameChange(change, b.changes[i]))
+}
+
+function whatDiffers(shown: StepReport, now: StepReport, host: Host): string {
+  const files = [...shown.changes, ...now.changes].flatMap((change) => (change.kind === 'file' ? [host.display(change.path)] : []))
+  const changedFiles = [...new Set(files)].filter((file) => {
+    const was = shown.changes.find((c) => c.kind === 'file' && host.display(c.path) === file)
+    const is = now.changes.find((c) => c.kind === 'file' && host.display(c.path) === file)
+    return !was || !is || !sameChange(was, is)
+  })
+  return changedFiles.length > 0 ? `files: ${changedFiles.join(', ')}` : `shown: ${shown.status}, now: ${now.status}`
+}
+
+/**
+ * What the target's files cannot give (a root-only file, a FIFO or device where a file should be, a
+ * dangling link) is a reason naming the path, not a crash.
+ */
+function asStepFailure(error: unknown, host: Host): unknown {
+  if (error instanceof HostPathError) return new StepFailure(error.message)
   const {code, path} = error as NodeJS.ErrnoException
   if (code === 'EACCES' || code === 'EPERM') return new StepFailure(`${path ?? 'a file'}: permission denied; run as root to plan this step`)
   return error

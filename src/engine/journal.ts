@@ -1,42 +1,75 @@
-import {appendFileSync, copyFileSync, mkdirSync} from 'node:fs'
+import {createHash} from 'node:crypto'
 import path from 'node:path'
 import type {Host} from '../host/host.js'
 
 export const STATE_DIR = '/var/lib/xensetup'
 export const JOURNAL = `${STATE_DIR}/journal.jsonl`
 
+export interface RunStart {
+  command: string
+  args: string[]
+  version: string
+  root: string
+  pid: number
+}
+
 export type JournalEntry =
-  | {step: string; kind: 'file'; path: string; backup: string | null; created: boolean}
-  | {step: string; kind: 'command'; argv: string[]; exitCode: number}
+  | ({kind: 'run-start'} & RunStart)
+  | {kind: 'run-end'; result: string; durationMs: number; stoppedAt?: string}
+  | {kind: 'intent'; step: string; change: string}
+  | {step: string; kind: 'file'; path: string; backup: string | null; created: boolean; sha256: string}
+  | {step: string; kind: 'command'; argv: string[]; exitCode: number; durationMs: number; backups: Record<string, string | null>}
+  | {kind: 'cleanup'; removed: string[]; staleRun: {pid: number; startedAt: string}}
 
 /**
- * Every change a run makes, one JSON line each, with the original of every file it touched saved
- * under backups/<run>/ before the first write: enough for a rollback to undo the run.
+ * Every run's start and end, an intent line before each change and its outcome after, with the
+ * original of every file it touched (written by xensetup or by a command it ran) saved under
+ * backups/<run>/ before the first change: enough for a rollback to undo the run. All of it lives in the
+ * target, through its confined Host.
  */
 export class Journal {
-  private readonly backedUp = new Set<string>()
+  private readonly backedUp = new Map<string, string | null>()
+  private startWritten = false
 
   constructor(
     private readonly host: Host,
     readonly runId: string = newRunId(),
+    /** Written before the run's first entry: a run that changes nothing leaves the journal as it was. */
+    private readonly start?: RunStart,
   ) {}
 
-  /** Copies the file's original once per run; returns the backup's target path, null if there was none. */
+  /** True once the run has journaled anything (and so its start). */
+  get started(): boolean {
+    return this.startWritten
+  }
+
+  /** Copies the file's original once per run, keeping owner and mode; the backup's path, null if there was none. */
   backup(target: string): string | null {
-    const backup = path.posix.join(STATE_DIR, 'backups', this.runId, target)
-    if (this.backedUp.has(target)) return backup
-    if (!this.host.exists(target)) return null
-    mkdirSync(path.dirname(this.host.real(backup)), {recursive: true, mode: 0o700})
-    copyFileSync(this.host.real(target), this.host.real(backup))
-    this.backedUp.add(target)
+    if (this.backedUp.has(target)) return this.backedUp.get(target) ?? null
+    if (!this.startWritten && this.start) this.record({kind: 'run-start', ...this.start})
+    const original = this.host.readFile(target)
+    const backup = original === undefined ? null : path.posix.join(STATE_DIR, 'backups', this.runId, target)
+    if (original !== undefined && backup !== null) {
+      this.host.mkdirs(path.posix.join(STATE_DIR, 'backups'), 0o700)
+      const ownership = this.host.owner(target) ?? {mode: 0o600, uid: 0, gid: 0}
+      this.host.write(backup, original.text, original.encoding, ownership)
+    }
+    this.backedUp.set(target, backup)
     return backup
   }
 
   record(entry: JournalEntry): void {
-    const real = this.host.real(JOURNAL)
-    mkdirSync(path.dirname(real), {recursive: true, mode: 0o700})
-    appendFileSync(real, `${JSON.stringify({run: this.runId, at: new Date().toISOString(), ...entry})}\n`, {mode: 0o600})
+    if (this.start && !this.startWritten) {
+      this.startWritten = true
+      this.record({kind: 'run-start', ...this.start})
+    }
+    this.startWritten = true
+    this.host.append(JOURNAL, `${JSON.stringify({run: this.runId, at: new Date().toISOString(), ...entry})}\n`, 0o600)
   }
+}
+
+export function sha256(text: string, encoding: 'utf8' | 'latin1'): string {
+  return createHash('sha256').update(Buffer.from(text, encoding)).digest('hex')
 }
 
 function newRunId(): string {

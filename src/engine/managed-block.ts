@@ -16,7 +16,10 @@ export function withManagedBlock(text: string | null, owner: string, body: strin
   const span = findBlock(lines, owner)
   if (span) lines.splice(span.start, span.end - span.start + 1, ...block)
   else lines.push(...block)
-  return `${lines.join('\n')}\n`
+  // A file that ends without a newline keeps doing so, unless our block is what now ends it.
+  const blockLast = span === undefined || span.end === splitLines(text ?? '').length - 1
+  const newline = text === null || text === '' || text.endsWith('\n') || blockLast ? '\n' : ''
+  return `${lines.join('\n')}${newline}`
 }
 
 function findBlock(lines: string[], owner: string): {start: number; end: number} | undefined {

@@ -1,9 +1,10 @@
-import type {Host} from '../host/host.js'
+import {type Host, HostPathError} from '../host/host.js'
 
 /**
  * Read access to the target for fact gathering. Unlike Host, a permission error is not fatal: doctor runs
  * unprivileged, and a root-only file (Fedora's 0600 grub.cfg) must degrade to "unknown", not a crash.
- * Such paths are remembered so the report can say which facts need root.
+ * So must a path that is no file (a FIFO or device planted where /proc/cpuinfo should be, a link loop).
+ * Such paths are remembered so the report can say which facts could not be read.
  */
 export class HostFiles {
   readonly unreadable: string[] = []
@@ -25,7 +26,7 @@ export class HostFiles {
   }
 
   exists(path: string): boolean {
-    return this.host.exists(path)
+    return this.guard(path, false, () => this.host.exists(path))
   }
 
   /**
@@ -34,11 +35,11 @@ export class HostFiles {
    * existence of the link itself is what counts.
    */
   present(path: string): boolean {
-    return this.host.exists(path) || this.readlink(path) !== undefined
+    return this.exists(path) || this.readlink(path) !== undefined
   }
 
   isDirectory(path: string): boolean {
-    return this.host.isDirectory(path)
+    return this.guard(path, false, () => this.host.isDirectory(path))
   }
 
   readlink(path: string): string | undefined {
@@ -50,7 +51,7 @@ export class HostFiles {
       return action()
     } catch (error) {
       const code = (error as NodeJS.ErrnoException)?.code
-      if (code !== 'EACCES' && code !== 'EPERM') throw error
+      if (code !== 'EACCES' && code !== 'EPERM' && !(error instanceof HostPathError)) throw error
       if (!this.unreadable.includes(path)) this.unreadable.push(path)
       return fallback
     }

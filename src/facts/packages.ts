@@ -38,6 +38,13 @@ export function parseDpkgStatus(text: string): Record<string, string> {
   return installed
 }
 
+/** Packages whose Status says a dpkg run stopped midway through them (dpkg --audit's cases). */
+export function parseDpkgUnfinished(text: string): string[] {
+  return stanzas(text, ':', ['Package', 'Status'])
+    .filter((fields) => /\s(half-installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/.test(fields.get('Status') ?? ''))
+    .map((fields) => fields.get('Package') ?? '?')
+}
+
 /** /lib/apk/db/installed: one stanza per package, `P:` name and `V:` version. */
 export function parseApkInstalled(text: string): Record<string, string> {
   const installed: Record<string, string> = {}
@@ -78,21 +85,24 @@ export function parsePortageInstalled(category: string, directories: string[]): 
 
 export function collectPackages(files: HostFiles): PackageFacts {
   const dpkg = files.read('/var/lib/dpkg/status')
-  if (dpkg !== undefined) return {manager: 'dpkg', inventoryAvailable: true, installed: parseDpkgStatus(dpkg)}
+  if (dpkg !== undefined) {
+    const journal = files.list('/var/lib/dpkg/updates').some((name) => /^\d+$/.test(name)) ? ['journal'] : []
+    return {manager: 'dpkg', inventoryAvailable: true, installed: parseDpkgStatus(dpkg), unfinished: [...parseDpkgUnfinished(dpkg), ...journal]}
+  }
   const apk = files.read('/lib/apk/db/installed')
-  if (apk !== undefined) return {manager: 'apk', inventoryAvailable: true, installed: parseApkInstalled(apk)}
+  if (apk !== undefined) return {manager: 'apk', inventoryAvailable: true, installed: parseApkInstalled(apk), unfinished: []}
   if (files.isDirectory('/var/lib/pacman/local')) {
-    return {manager: 'pacman', inventoryAvailable: true, installed: parsePacmanLocal(files.list('/var/lib/pacman/local'))}
+    return {manager: 'pacman', inventoryAvailable: true, installed: parsePacmanLocal(files.list('/var/lib/pacman/local')), unfinished: []}
   }
   if (files.isDirectory('/var/db/pkg')) {
     const installed = files
       .list('/var/db/pkg')
       .map((category) => parsePortageInstalled(category, files.list(`/var/db/pkg/${category}`)))
-    return {manager: 'portage', inventoryAvailable: true, installed: Object.assign({}, ...installed)}
+    return {manager: 'portage', inventoryAvailable: true, installed: Object.assign({}, ...installed), unfinished: []}
   }
   // The rpm database is Berkeley DB / SQLite: listing it needs rpm itself, which facts must not spawn.
   if (files.isDirectory('/var/lib/rpm') || files.isDirectory('/usr/lib/sysimage/rpm')) {
-    return {manager: 'rpm', inventoryAvailable: false, installed: {}}
+    return {manager: 'rpm', inventoryAvailable: false, installed: {}, unfinished: []}
   }
-  return {manager: 'unknown', inventoryAvailable: false, installed: {}}
+  return {manager: 'unknown', inventoryAvailable: false, installed: {}, unfinished: []}
 }

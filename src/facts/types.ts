@@ -256,4 +256,10 @@ export interface PackageFacts {
   /** False when the database is not readable as text (rpm): `installed` is then empty, not "nothing". */
   inventoryAvailable: boolean
   installed: Record<string, string>
+  /**
+   * dpkg only: packages a killed package operation left half done (unpacked, half-configured, ...), and
+   * "journal" when dpkg's update journal was not folded into its status. apt refuses to run until
+   * `dpkg --configure -a` finishes them.
+   */
+  unfinished: string[]
 }

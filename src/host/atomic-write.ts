@@ -1,6 +1,6 @@
-import {chmodSync, chownSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {chmodSync, chownSync, closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
 import path from 'node:path'
-import {syncDirectory} from './host.js'
 
 export interface FileOwnership {
   mode: number
@@ -8,18 +8,24 @@ export interface FileOwnership {
   gid: number
 }
 
+const TEMP_MARK = '.xensetup-'
+
 /**
  * Replace a file so that a reader (or a crash) sees either the old bytes or the new ones, never a mix:
  * write a temp file beside it, fsync, give it the old file's mode and owner, rename over, fsync the dir.
+ * The directory must exist. Temps a killed run left beside the file are removed first (the run lock
+ * guarantees no other xensetup is writing them).
  */
-export function writeAtomic(realPath: string, text: string, ownership: FileOwnership): void {
+export function writeAtomic(realPath: string, bytes: Buffer, ownership: FileOwnership): void {
   const dir = path.dirname(realPath)
-  mkdirSync(dir, {recursive: true})
-  const temp = path.join(dir, `.${path.basename(realPath)}.xensetup-${process.pid}.tmp`)
-  const fd = openSync(temp, 'wx', ownership.mode)
+  const base = path.basename(realPath)
+  removeStaleTemps(dir, base)
+  const temp = path.join(dir, `.${base}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  // 'wx' is O_CREAT|O_EXCL: it never follows a symlink planted at the temp name.
+  const fd = openSync(temp, 'wx', 0o600)
   try {
     try {
-      writeSync(fd, text)
+      writeSync(fd, bytes)
       fsyncSync(fd)
     } finally {
       closeSync(fd)
@@ -31,5 +37,22 @@ export function writeAtomic(realPath: string, text: string, ownership: FileOwner
   } catch (error) {
     rmSync(temp, {force: true})
     throw error
+  }
+}
+
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}${TEMP_MARK}`
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(path.join(dir, name), {force: true})
+  }
+}
+
+/** fsync a directory so a rename inside it survives a crash. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
   }
 }

@@ -1,16 +1,27 @@
-import {closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeSync} from 'node:fs'
 import path from 'node:path'
+import {type FileOwnership, writeAtomic} from './atomic-write.js'
+import {canonicalInRoot, joinRoot} from './confine.js'
+import {HostPathError, isMissing} from './errors.js'
+import {decodeText, readBounded, type TextEncoding, type TextFile} from './read-file.js'
+
+export {HostPathError, isMissing} from './errors.js'
+export type {TextEncoding, TextFile} from './read-file.js'
 
 /**
- * The machine xensetup looks at and changes, seen through a root directory. Every path the rest of the
- * code uses is an absolute path on the target ("/etc/os-release"); only Host knows where that lives,
- * so a plain directory tree can stand in for a whole machine.
+ * A machine seen through a root directory: the target xensetup configures (`--root DIR`, or `/`), or
+ * the local machine running it. Every path the rest of the code uses is an absolute path on that
+ * machine ("/etc/os-release"); only Host knows where it lives. Under a root every path is resolved as
+ * the kernel would inside a chroot there (see canonicalInRoot), for reads and writes alike, so a tree
+ * xensetup did not build cannot send either outside itself.
  */
 export class Host {
   readonly root: string
 
   constructor(root = '/') {
-    this.root = path.resolve(root)
+    const absolute = path.resolve(root)
+    // The root itself may be a link the admin made; past it, the tree's own links stay confined.
+    this.root = absolute === '/' ? '/' : realpathOr(absolute)
   }
 
   /** True when the target is the machine we are running on, not a tree under --root. */
@@ -18,32 +29,39 @@ export class Host {
     return this.root === '/'
   }
 
-  /** Where a target path lives on this machine. */
-  real(target: string): string {
-    if (!target.startsWith('/')) throw new Error(`host paths are absolute: ${target}`)
-    return this.isLive ? target : path.join(this.root, target)
+  /** The target-side path after following its links inside the root. */
+  canonical(target: string, followLast = true): string {
+    return canonicalInRoot(this.root, target, followLast)
   }
 
-  /** The file's text, or undefined when it does not exist or is not readable as a file. */
+  /** Where a target path lives on this machine, every link followed inside the root. */
+  real(target: string, followLast = true): string {
+    // The live machine's paths are resolved by the kernel itself, which is also the fast path for doctor.
+    return this.isLive ? target : joinRoot(this.root, this.canonical(target, followLast))
+  }
+
+  /** The path for a person: with the root it lives in, so it can be looked at as printed. */
+  display(target: string): string {
+    return joinRoot(this.root, target)
+  }
+
+  /** The file's text, or undefined when it does not exist or is a directory. */
   read(target: string): string | undefined {
-    try {
-      return readFileSync(this.real(target), 'utf8')
-    } catch (error) {
-      if (isMissing(error)) return undefined
-      throw error
-    }
+    return this.readFile(target)?.text
+  }
+
+  /** The file's text with how it was decoded, so a rewrite keeps bytes that are not UTF-8. */
+  readFile(target: string): TextFile | undefined {
+    const bytes = readBounded(this.real(target), this.display(target), !this.isLive)
+    return bytes === undefined ? undefined : decodeText(bytes)
   }
 
   exists(target: string): boolean {
-    return existsSync(this.real(target))
+    return this.stat(target) !== undefined
   }
 
   isDirectory(target: string): boolean {
-    try {
-      return statSync(this.real(target)).isDirectory()
-    } catch {
-      return false
-    }
+    return this.stat(target)?.isDirectory() ?? false
   }
 
   /** Entry names of a directory, sorted; empty when it does not exist. */
@@ -58,8 +76,9 @@ export class Host {
 
   /** A symlink's target as stored, or undefined when the path is not a symlink. */
   readlink(target: string): string | undefined {
+    const real = this.real(target, false)
     try {
-      return lstatSync(this.real(target)).isSymbolicLink() ? readlinkSync(this.real(target)) : undefined
+      return lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
     } catch (error) {
       if (isMissing(error)) return undefined
       throw error
@@ -67,10 +86,89 @@ export class Host {
   }
 
   /** Mode (permission bits), uid and gid of an existing file. */
-  owner(target: string): {mode: number; uid: number; gid: number} | undefined {
+  owner(target: string): FileOwnership | undefined {
+    const s = this.stat(target)
+    return s && {mode: s.mode & 0o7777, uid: s.uid, gid: s.gid}
+  }
+
+  /**
+   * Replaces a file atomically. A managed file that is a symlink inside the root is written where it
+   * points, and stays a link; a dangling link or a non-file where the file should be is refused.
+   */
+  write(target: string, text: string, encoding: TextEncoding, ownership: FileOwnership): void {
+    const destination = this.writableFile(target)
+    this.mkdirs(path.posix.dirname(destination))
+    writeAtomic(joinRoot(this.root, destination), Buffer.from(text, encoding), ownership)
+  }
+
+  /** Appends to a file (the journal), creating it with `mode`; never through a link at its name. */
+  append(target: string, text: string, mode: number): void {
+    const destination = this.writableFile(target)
+    this.mkdirs(path.posix.dirname(destination), 0o700)
+    const fd = openSync(joinRoot(this.root, destination), constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY | constants.O_NOFOLLOW, mode)
     try {
-      const s = statSync(this.real(target))
-      return {mode: s.mode & 0o7777, uid: s.uid, gid: s.gid}
+      writeSync(fd, text)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /** Creates a file only if nothing is at its name: false when something is (a lock held). */
+  createExclusive(target: string, text: string, mode: number): boolean {
+    const destination = this.canonical(target, false)
+    this.mkdirs(path.posix.dirname(destination), 0o700)
+    let fd: number
+    try {
+      fd = openSync(joinRoot(this.root, destination), 'wx', mode)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw error
+    }
+    try {
+      writeSync(fd, text)
+    } finally {
+      closeSync(fd)
+    }
+    return true
+  }
+
+  /** Removes a file (a link itself, not what it points to); nothing when it is gone already. */
+  remove(target: string): void {
+    rmSync(this.real(target, false), {force: true})
+  }
+
+  /**
+   * Creates a directory and its missing parents with exactly `mode` (0755 by default) whatever the
+   * umask, each one inside the root.
+   */
+  mkdirs(target: string, mode = 0o755): void {
+    const destination = this.canonical(target)
+    let current = ''
+    for (const part of destination.split('/').filter(Boolean)) {
+      current = `${current}/${part}`
+      const real = joinRoot(this.root, current)
+      const found = lstatOrUndefined(real)
+      if (found?.isDirectory()) continue
+      if (found) throw new HostPathError(this.display(current), 'is not a directory')
+      mkdirSync(real, {mode})
+      chmodSync(real, mode)
+    }
+  }
+
+  /** Where a file can be written: its in-root target; a dangling link or a non-file is refused. */
+  private writableFile(target: string): string {
+    const destination = this.canonical(target)
+    const found = lstatOrUndefined(joinRoot(this.root, destination))
+    if (found && !found.isFile()) throw new HostPathError(this.display(target), 'is not a regular file; xensetup writes only files')
+    if (!found && this.readlink(target) !== undefined) {
+      throw new HostPathError(this.display(target), `is a symbolic link to ${this.readlink(target)}, which does not exist; remove the link or create its target`)
+    }
+    return destination
+  }
+
+  private stat(target: string) {
+    try {
+      return statSync(this.real(target))
     } catch (error) {
       if (isMissing(error)) return undefined
       throw error
@@ -78,17 +176,19 @@ export class Host {
   }
 }
 
-export function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException)?.code
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR'
+function realpathOr(absolute: string): string {
+  try {
+    return realpathSync(absolute)
+  } catch {
+    return absolute
+  }
 }
 
-/** fsync a directory so a rename inside it survives a crash. */
-export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r')
+function lstatOrUndefined(real: string) {
   try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    return lstatSync(real)
+  } catch (error) {
+    if (isMissing(error)) return undefined
+    throw error
   }
 }

@@ -34,16 +34,15 @@ export const COMMAND_ENV: Record<string, string> = {
 
 export type CommandLog = (argv: string[]) => void
 
-/** Runs commands on this machine through execa (loaded on first use: doctor never pays for it). */
+/**
+ * Runs commands on this machine through execa (loaded on first use: doctor never pays for it). When
+ * `cancel` fires (SIGINT/SIGTERM to xensetup), the running command is terminated.
+ */
 export class ExecaRunner implements CommandRunner {
-  private readonly stop = new AbortController()
-
-  constructor(private readonly log?: CommandLog) {}
-
-  /** Ctrl-C: terminate the running command and refuse to start more, so the run ends at a step boundary. */
-  cancel(): void {
-    this.stop.abort()
-  }
+  constructor(
+    private readonly log?: CommandLog,
+    private readonly cancel?: AbortSignal,
+  ) {}
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const {execa} = await import('execa')
@@ -53,7 +52,7 @@ export class ExecaRunner implements CommandRunner {
       reject: false,
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       forceKillAfterDelay: 5000,
-      cancelSignal: this.stop.signal,
+      ...(this.cancel ? {cancelSignal: this.cancel} : {}),
       env: {...COMMAND_ENV, ...options.env},
       ...(options.input === undefined ? {stdin: 'ignore' as const} : {input: options.input}),
     })
@@ -65,6 +64,15 @@ export class ExecaRunner implements CommandRunner {
       failed: result.failed,
       timedOut: result.timedOut,
     }
+  }
+}
+
+/** The runner of a dry run: by construction it cannot run anything on the target. */
+export class RefusingRunner implements CommandRunner {
+  constructor(private readonly why: string) {}
+
+  async run(argv: string[]): Promise<RunResult> {
+    throw new Error(`${this.why}: refused to run ${displayArgv(argv)}`)
   }
 }
 

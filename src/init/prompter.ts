@@ -26,9 +26,10 @@ export class Prompter {
     return input({message, default: fallback, validate})
   }
 
-  async confirm(message: string, fallback: boolean): Promise<boolean> {
+  /** `signal` ends the question unanswered (SIGTERM while waiting at the prompt). */
+  async confirm(message: string, fallback: boolean, signal?: AbortSignal): Promise<boolean> {
     if (!this.interactive) return fallback
     const {confirm} = await import('@inquirer/prompts')
-    return confirm({message, default: fallback})
+    return confirm({message, default: fallback}, signal ? {signal} : undefined)
   }
 }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type {Change} from '../engine/change.js'
 import {managedBlock, wholeFile} from '../engine/desired.js'
 import type {Step} from '../engine/step.js'
@@ -21,6 +22,7 @@ export const bootStep: Step<InitContext> = {
     const boot = profile.boot
     const dom0MemMiB = options.dom0MemMiB
     if (dom0MemMiB === null) throw new StepFailure('no dom0 memory size was given or could be derived; pass --dom0-mem')
+    ensureGrubInstalled(context)
     const xenArgs = `dom0_mem=${dom0MemArgument(dom0MemMiB)} dom0_max_vcpus=${options.dom0MaxVcpus}`
     const generator = await xenGenerator(context)
     const files = [...(await settingsFiles(context, xenArgs, dom0MemMiB)), ...generator]
@@ -30,19 +32,40 @@ export const bootStep: Step<InitContext> = {
       throw new StepFailure(`the kernel ${facts.kernel.release ?? ''} is not built with CONFIG_XEN_DOM0=y, so GRUB offers no Xen entry for it; install a dom0-capable kernel (e.g. linux-image-amd64)`)
     }
     const changes: Change[] = [...files]
-    if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`})
+    const grubenv = `${path.posix.dirname(boot.grubCfg)}/grubenv`
+    if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`, rewrites: [boot.grubCfg]})
     // Our own generator names its entry after the root file system's UUID, known once it has run.
     const target = entry?.id ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)
     const selection = options.trialBoot ? facts.boot.nextEntry : facts.boot.defaultEntry
     if (target && selection?.raw !== target) {
       changes.push(
         options.trialBoot
-          ? {kind: 'command', argv: [...boot.oneTime, target], why: 'boot Xen once; a failed boot falls back to the old default'}
-          : {kind: 'command', argv: [...boot.setDefault, target], why: 'make the Xen entry the default'},
+          ? {kind: 'command', argv: [...boot.oneTime, target], why: 'boot Xen once; a failed boot falls back to the old default', rewrites: [grubenv]}
+          : {kind: 'command', argv: [...boot.setDefault, target], why: 'make the Xen entry the default', rewrites: [grubenv]},
       )
     }
     return {changes, state: entry ? `${entry.title} (${entry.id}): ${entry.xenArgs ?? ''}`.trim() : undefined}
   },
+}
+
+/** Where the distro's GRUB tools look for programs (a root's PATH for the commands xensetup runs). */
+const TOOL_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+
+/**
+ * The boot step regenerates grub.cfg, so GRUB's tooling must be there and GRUB installed on the disk
+ * (its directory under /boot exists). No step installs GRUB: say so before the packages go in, not after.
+ */
+function ensureGrubInstalled({host, profile}: InitContext): void {
+  const tool = profile.boot.mkconfig[0]
+  if (!TOOL_DIRS.some((dir) => host.exists(`${dir}/${tool}`))) {
+    throw new StepFailure(
+      `${tool} is not installed in ${host.display('/')}, so no Xen boot entry can be generated; install GRUB for this machine's firmware (on Debian: grub-pc or grub-efi-amd64) and run grub-install, or leave the boot entry out with --skip boot`,
+    )
+  }
+  const dir = path.posix.dirname(profile.boot.grubCfg)
+  if (!host.isDirectory(dir)) {
+    throw new StepFailure(`${host.display(dir)} does not exist: GRUB was never installed on this system's boot disk; run grub-install for it first, or leave the boot entry out with --skip boot`)
+  }
 }
 
 async function settingsFiles({host, profile, options}: InitContext, xenArgs: string, dom0MemMiB: number): Promise<Change[]> {

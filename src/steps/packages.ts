@@ -18,9 +18,18 @@ export const packagesStep: Step<InitContext> = {
     }
     const missing = wantedPackages(context).filter((name) => !isInstalled(context, name))
     const state = facts.xen.version ? `Xen ${facts.xen.version} installed` : undefined
-    if (missing.length === 0) return {changes: [], state}
-    const why = `install ${missing.join(', ')}`
     const changes: Change[] = []
+    // A killed apt or dpkg leaves packages half done, and apt refuses to run until they are finished.
+    if (facts.packages.manager === 'dpkg' && facts.packages.unfinished.length > 0) {
+      const what = facts.packages.unfinished.filter((name) => name !== 'journal')
+      changes.push({
+        kind: 'command',
+        argv: ['dpkg', '--configure', '-a'],
+        why: `finish what an interrupted package run left${what.length > 0 ? ` (${what.join(', ')})` : ''}`,
+      })
+    }
+    if (missing.length === 0) return {changes, state}
+    const why = `install ${missing.join(', ')}`
     if (profile.refresh) changes.push({kind: 'command', argv: profile.refresh, why: 'refresh the package index'})
     changes.push({kind: 'command', argv: [...profile.install, ...missing], why})
     return {changes, state}

@@ -44,8 +44,13 @@ function xenfsMount({host, profile, facts}: InitContext, ownerMounts: boolean): 
  * autoballoon="off" in force: judged the way xl reads the file (facts' xl.conf parser). Every active
  * autoballoon line becomes ours; without one, the commented default is replaced, else the line appended.
  */
-function autoballoonOff({host}: InitContext): FileChange[] {
-  const before = host.read(XL_CONF) ?? null
+function autoballoonOff({host, facts, options}: InitContext): FileChange[] {
+  const current = host.readFile(XL_CONF)
+  const before = current?.text ?? null
+  if (before === null && !facts.xen.installed && !options.steps.includes('packages')) {
+    // A hand-made xl.conf would make the package manager keep its own as xl.conf.dpkg-dist (or .rpmnew).
+    throw new StepFailure(`Xen is not installed, so there is no packaged ${host.display(XL_CONF)} to edit yet; run init with the packages step (drop --only/--skip packages)`)
+  }
   if (before !== null && parseAutoballoon(parseXlConfig(before).autoballoon) === 'off') return []
   const lines = (before ?? '').split('\n')
   const active = lines.flatMap((line, at) => (/^\s*autoballoon\s*=/.test(line) ? [at] : []))
@@ -56,5 +61,5 @@ function autoballoonOff({host}: InitContext): FileChange[] {
   // Before the packages step has run, xl.conf does not exist yet: at apply time the step is planned
   // again and edits the packaged file instead.
   const why = before === null ? 'dom0_mem is fixed: xl must not balloon dom0 (edits the packaged xl.conf once Xen is installed)' : 'dom0_mem is fixed: xl must not balloon dom0'
-  return [{kind: 'file', path: XL_CONF, before, after, why}]
+  return [{kind: 'file', path: XL_CONF, before, after, encoding: current?.encoding, why}]
 }

@@ -33,9 +33,18 @@ export function contextFor(root: string, options: Partial<InitOptions> = {}, pro
   }
 }
 
-/** Minimal machine files for a distribution: os-release plus the memory and CPU every plan reads. */
+/** GRUB's tooling and a GRUB installed on the disk (its modules under /boot), as the boot step requires. */
+export const GRUB_INSTALLED: Record<string, string> = {
+  '/usr/sbin/grub-mkconfig': '',
+  '/usr/sbin/grub2-mkconfig': '',
+  '/boot/grub/i386-pc/normal.mod': '',
+  '/boot/grub2/i386-pc/normal.mod': '',
+}
+
+/** Minimal machine files for a distribution: os-release, the memory and CPU every plan reads, GRUB. */
 export function machine(osRelease: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...GRUB_INSTALLED,
     '/etc/os-release': osRelease,
     '/proc/meminfo': 'MemTotal:       16315392 kB\n',
     '/proc/cpuinfo': 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu lm vmx ept\n\n',

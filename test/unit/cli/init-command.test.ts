@@ -5,6 +5,7 @@ import {gatherBlockFacts} from '../../../src/facts/index.js'
 import {Host} from '../../../src/host/host.js'
 import {makeTree, removeTree, snapshot} from '../../lib/tree.js'
 import {runCommand} from '../../lib/cli.js'
+import {GRUB_INSTALLED} from '../../lib/init-context.js'
 
 const DEBIAN_12 = {
   '/etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n',
@@ -13,6 +14,7 @@ const DEBIAN_12 = {
   '/proc/net/route': 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
   '/sys/class/net/eth0/address': '52:54:00:12:34:56\n',
   '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n',
+  ...GRUB_INSTALLED,
 }
 
 let root: string

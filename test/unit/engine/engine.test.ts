@@ -1,5 +1,6 @@
 import {describe, expect, test, afterEach} from '@jest/globals'
-import {mkdirSync, readFileSync, statSync, chmodSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readdirSync, readFileSync, statSync, chmodSync} from 'node:fs'
 import path from 'node:path'
 import {Engine} from '../../../src/engine/engine.js'
 import {Journal, JOURNAL} from '../../../src/engine/journal.js'
@@ -97,20 +98,32 @@ describe('engine', () => {
     expect(readFileSync(path.join(root, 'var/lib/xensetup/backups/run-1/etc/fstab'), 'utf8')).toBe(FSTAB)
     expect(statSync(path.join(root, 'etc/fstab')).mode & 0o777).toBe(0o640)
     const journal = readFileSync(path.join(root, JOURNAL), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    // Each change is announced before it is made, so a killed run shows what it was doing.
     expect(journal).toMatchObject([
-      {run: 'run-1', step: 'dropin', kind: 'file', path: '/etc/xen/dropin.cfg', backup: null, created: true},
+      {run: 'run-1', step: 'dropin', kind: 'intent', change: 'write /etc/xen/dropin.cfg'},
+      {run: 'run-1', step: 'dropin', kind: 'file', path: '/etc/xen/dropin.cfg', backup: null, created: true, sha256: createHash('sha256').update('a=1\n').digest('hex')},
+      {run: 'run-1', step: 'fstab', kind: 'intent', change: 'write /etc/fstab'},
       {run: 'run-1', step: 'fstab', kind: 'file', path: '/etc/fstab', backup: '/var/lib/xensetup/backups/run-1/etc/fstab', created: false},
-      {run: 'run-1', step: 'tool', kind: 'command', argv: ['tool', '--make', 'done'], exitCode: 0},
+      {run: 'run-1', step: 'tool', kind: 'intent', change: 'run tool --make done'},
+      {run: 'run-1', step: 'tool', kind: 'command', argv: ['tool', '--make', 'done'], exitCode: 0, durationMs: expect.any(Number)},
     ])
+    // The backup keeps the original's mode, so a restore is exact.
+    expect(statSync(path.join(root, 'var/lib/xensetup/backups/run-1/etc/fstab')).mode & 0o777).toBe(0o640)
   })
 
-  test('a write that fails leaves the old file intact and nothing half-written', async () => {
+  test('a write that fails leaves the old file intact and no temp file behind', async () => {
     root = makeTree({'/etc/fstab': FSTAB})
-    // The temp file's name is taken by a directory, so the atomic write fails before the rename.
-    mkdirSync(path.join(root, 'etc', `.fstab.xensetup-${process.pid}.tmp`))
-    const {engine} = engineFor(root)
-    await expect(engine.applyStep(exampleSteps(root)[1])).rejects.toThrow(/EEXIST/)
+    const host = new Host(root)
+    // chown refuses a uid out of range after the temp file was written and synced: before the rename.
+    expect(() => host.write('/etc/fstab', 'new\n', 'utf8', {mode: 0o644, uid: -7, gid: 0})).toThrow()
     expect(readFileSync(path.join(root, 'etc/fstab'), 'utf8')).toBe(FSTAB)
+    expect(readdirSync(path.join(root, 'etc'))).toEqual(['fstab'])
+  })
+
+  test('temp files a killed run left beside a file are removed by the next write; temp names are unique', async () => {
+    root = makeTree({'/etc/fstab': FSTAB, '/etc/.fstab.xensetup-999-0badf00d.tmp': 'half'})
+    new Host(root).write('/etc/fstab', 'new\n', 'utf8', {mode: 0o644, uid: 0, gid: 0})
+    expect(readdirSync(path.join(root, 'etc'))).toEqual(['fstab'])
   })
 
   test('a failing command stops the step with its output and is journaled', async () => {
@@ -150,6 +163,6 @@ describe('engine: plans that cannot be made', () => {
     root = makeTree({'/etc/fstab': `${FSTAB}# BEGIN xensetup xenfs\n`})
     const {engine} = engineFor(root)
     const [report] = await engine.plan([exampleSteps(root)[1]])
-    expect(report).toMatchObject({status: 'failed', error: expect.stringMatching(/^\/etc\/fstab: the "# BEGIN xensetup xenfs" .* markers are unpaired; restore the pair/)})
+    expect(report).toMatchObject({status: 'failed', error: expect.stringMatching(new RegExp(`^${root}/etc/fstab: the "# BEGIN xensetup xenfs" .* markers are unpaired; restore the pair`))})
   })
 })

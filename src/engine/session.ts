@@ -1,0 +1,194 @@
+import {EXIT, UserError} from '../cli/errors.js'
+import {ChrootRunner} from '../host/chroot.js'
+import {Host} from '../host/host.js'
+import {type CommandRunner, displayArgv, ExecaRunner, RefusingRunner} from '../host/runner.js'
+import {applySteps, type RendererKind} from './apply.js'
+import {Engine} from './engine.js'
+import {Journal} from './journal.js'
+import {cleanLeftovers} from './leftovers.js'
+import {LOCK, RunLock} from './lock.js'
+import {planText, resultText, type StepView, viewSteps} from './render-plan.js'
+import type {Step, StepReport} from './step.js'
+import {StopSignal} from './stop.js'
+import {VERSION} from '../version.js'
+
+export type RunResult = 'planned' | 'ok' | 'failed' | 'cancelled' | 'interrupted'
+
+/** What every run prints as JSON (a command adds its own fields). */
+export interface RunDocument {
+  mode: 'dry-run' | 'apply'
+  root: string
+  run: string | null
+  result: RunResult
+  /** What the run found and did outside its steps: a stale lock taken over, leftovers removed. */
+  notices: string[]
+  steps: StepView[]
+}
+
+export interface SessionRequest<C> {
+  /** The command and its arguments, for the journal. */
+  command: string
+  args: string[]
+  target: Host
+  dryRun: boolean
+  verbose: boolean
+  json: boolean
+  /** Asks on a terminal; undefined when nothing may be asked (--yes, no terminal, --json). */
+  confirm?: (message: string, signal: AbortSignal) => Promise<boolean>
+  print: (text: string) => void
+  /** Facts, options and steps, read once the lock is held (the admin may be asked questions here). */
+  prepare: (session: Session) => Promise<{steps: Step<C>[]; contextFor: () => C}>
+}
+
+/**
+ * One run of a command that changes a target, from start to end: open the target and the local
+ * machine, take the lock, plan, show, confirm, apply exactly the plan shown, journal, always clean up.
+ * Commands supply only their steps and options.
+ */
+export class Session {
+  readonly local: Host
+  readonly stop = new StopSignal()
+  readonly notices: string[] = []
+  /** Runs commands on the target (inside the root, or live); a dry run has none that runs anything. */
+  readonly runner: CommandRunner & {close?: () => Promise<void>}
+  /** Read-only probes with the local machine's own tools: the local machine owns disks and NICs. */
+  readonly probe: CommandRunner
+  readonly journal: Journal | null
+  private readonly lock: RunLock | null
+
+  private constructor(
+    readonly target: Host,
+    readonly dryRun: boolean,
+    verbose: boolean,
+    command: string,
+    args: string[],
+  ) {
+    this.local = target.isLive ? target : new Host('/')
+    const log = verbose ? (argv: string[]) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined
+    const outer = new ExecaRunner(log, this.stop.signal)
+    this.probe = outer
+    this.lock = dryRun ? null : new RunLock(target, this.local)
+    this.journal = dryRun ? null : new Journal(target, undefined, {command, args, version: VERSION, root: target.root, pid: process.pid})
+    if (dryRun) this.runner = new RefusingRunner('a dry run runs nothing on the target')
+    else if (target.isLive) this.runner = outer
+    else this.runner = new ChrootRunner(target, outer, (made) => this.lock?.noteMade(made))
+  }
+
+  static async run<C>(request: SessionRequest<C>): Promise<RunDocument> {
+    const session = new Session(request.target, request.dryRun, request.verbose, request.command, request.args)
+    const started = Date.now()
+    session.stop.listen()
+    let result: RunResult = 'failed'
+    let stoppedAt: string | undefined
+    try {
+      session.open(request)
+      const document = await session.lifecycle(request)
+      result = document.result
+      stoppedAt = document.steps.find((step) => step.status === 'interrupted' || step.status === 'failed')?.id
+      return document
+    } finally {
+      await session.runner.close?.()
+      if (session.journal?.started) session.journal.record({kind: 'run-end', result, durationMs: Date.now() - started, ...(stoppedAt ? {stoppedAt} : {})})
+      session.lock?.release()
+      session.stop.unlisten()
+      if (session.stop.requested) process.exitCode = EXIT.interrupted
+    }
+  }
+
+  /** Takes the lock (a real run), cleans what a killed run left, journals the start. */
+  private open(request: SessionRequest<unknown>): void {
+    if (!this.lock) return
+    if (this.target.isLive && process.getuid?.() !== 0) {
+      throw new UserError('changing this machine needs root', 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
+    }
+    const outcome = this.lock.acquire(request.command)
+    if ('held' in outcome) {
+      const {pid, startedAt, command} = outcome.held
+      throw new UserError(
+        `another xensetup run holds ${this.target.display(LOCK)} (${command}, pid ${pid}, started ${startedAt})`,
+        'wait for it to finish; one run per target at a time',
+        EXIT.busy,
+      )
+    }
+    if (outcome.stale) {
+      const removed = cleanLeftovers(this.target, outcome.stale)
+      this.journal?.record({kind: 'cleanup', removed, staleRun: {pid: outcome.stale.pid, startedAt: outcome.stale.startedAt}})
+      this.notices.push(
+        `took over the lock of a run that is gone (pid ${outcome.stale.pid}, started ${outcome.stale.startedAt})${removed.length > 0 ? `; removed what it left: ${removed.map((p) => this.target.display(p)).join(', ')}` : ''}`,
+      )
+    }
+  }
+
+  private async lifecycle<C>(request: SessionRequest<C>): Promise<RunDocument> {
+    const {steps, contextFor} = await request.prepare(this)
+    const engine = new Engine<C>(this.target, this.runner, this.journal, contextFor, this.stop)
+    const document = (result: RunResult, views: StepView[], applied = false): RunDocument => ({
+      mode: this.dryRun ? 'dry-run' : 'apply',
+      root: this.target.root,
+      run: applied ? (this.journal?.runId ?? null) : null,
+      result,
+      notices: this.notices,
+      steps: views,
+    })
+    const show = (text: string) => {
+      if (!request.json) request.print(text)
+    }
+    for (const notice of this.notices) show(`note: ${notice}\n`)
+
+    // Always plan first: a step that cannot be done as asked (a disk in use, an unbridgeable uplink)
+    // stops the run before anything has changed, not after the packages went in.
+    const shown = await engine.plan(steps)
+    const planned = await viewSteps(shown, this.target)
+    if (this.stop.requested) return document('interrupted', planned)
+    const unplannable = shown.find((r) => r.status === 'failed')
+    if (this.dryRun || request.confirm || unplannable) show(planText(planned, this.target, this.dryRun))
+    if (unplannable) {
+      process.exitCode = unplannable.refused ? EXIT.refused : EXIT.failure
+      return document('failed', planned)
+    }
+    if (this.dryRun) return document('planned', planned)
+    if (!planned.some((v) => v.status === 'pending')) {
+      show(resultText(planned, null, this.target))
+      return document('ok', planned)
+    }
+    this.needsRootFor(shown)
+    const answer = request.confirm?.('Apply these changes?', this.stop.signal).catch((error) => {
+      // SIGTERM while asking ends the question; Ctrl-C at the prompt itself is the prompt's own error.
+      if (this.stop.requested) return false
+      throw error
+    })
+    if (answer && !(await answer)) {
+      return document(this.stop.requested ? 'interrupted' : 'cancelled', planned)
+    }
+    if (this.stop.requested) return document('interrupted', planned)
+    const drifted = engine.drifted(shown)
+    if (drifted.length > 0) {
+      process.exitCode = EXIT.failure
+      show(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; run again to see the new plan.\n`)
+      return document('failed', planned.map((view) => (view.changes.length > 0 ? {...view, status: 'failed', error: `changed since the plan was shown: ${drifted.join(', ')}`} : view)))
+    }
+    const onReplan = (report: StepReport) => {
+      void viewSteps([report], this.target).then((views) => show(`${report.id} was planned again after the earlier steps changed the target:\n${planText(views, this.target, false, true)}`))
+    }
+    const reports = await applySteps(engine, steps, shown, rendererFor(request.json), onReplan)
+    const views = await viewSteps(reports, this.target)
+    const failed = reports.find((r) => r.status === 'failed')
+    const interrupted = reports.some((r) => r.status === 'interrupted')
+    if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
+    show(resultText(views, this.journal?.runId ?? null, this.target))
+    return document(interrupted ? 'interrupted' : failed ? 'failed' : 'ok', views, true)
+  }
+
+  /** Running commands in a root needs root (chroot, mounts): said before the first change. */
+  private needsRootFor(shown: StepReport[]): void {
+    if (process.getuid?.() === 0) return
+    if (shown.some((report) => report.changes.some((change) => change.kind === 'command'))) {
+      throw new UserError(`running the plan's commands inside ${this.target.root} needs root`, 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
+    }
+  }
+}
+
+function rendererFor(json: boolean): RendererKind {
+  if (json) return 'silent'
+  return process.stdout.isTTY ? 'default' : 'simple'
+}

@@ -1,0 +1,56 @@
+import {lstatSync, readlinkSync} from 'node:fs'
+import {HostPathError, isMissing} from './errors.js'
+
+/** Linux's own limit (MAXSYMLINKS): a longer chain is a loop. */
+const MAX_SYMLINKS = 40
+
+/**
+ * A target path resolved under `root` the way the kernel resolves it inside a chroot at `root`: an
+ * absolute link starts again at the root, `..` never climbs above it. So nothing the tree holds can lead
+ * a read or a write out of it. Returns the target-side path ("/etc/default/grub.d/x.cfg"); components
+ * that do not exist are kept as written. With `followLast` false a final symlink is not followed.
+ */
+export function canonicalInRoot(root: string, target: string, followLast = true): string {
+  if (!target.startsWith('/')) throw new Error(`target paths are absolute: ${target}`)
+  const pending = target.split('/').filter((part) => part !== '' && part !== '.')
+  const resolved: string[] = []
+  let links = 0
+  while (pending.length > 0) {
+    const part = pending.shift() as string
+    if (part === '..') {
+      resolved.pop()
+      continue
+    }
+    if (pending.length === 0 && !followLast) {
+      resolved.push(part)
+      break
+    }
+    const real = joinRoot(root, `/${[...resolved, part].join('/')}`)
+    let link: string | undefined
+    try {
+      link = lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
+    } catch (error) {
+      if (!isMissing(error)) throw error
+      // The rest does not exist yet: kept as written, `..` still clamped at the root.
+      resolved.push(part)
+      for (const rest of pending) {
+        if (rest === '..') resolved.pop()
+        else resolved.push(rest)
+      }
+      break
+    }
+    if (link === undefined) {
+      resolved.push(part)
+      continue
+    }
+    if (++links > MAX_SYMLINKS) throw new HostPathError(target, 'has too many levels of symbolic links')
+    if (link.startsWith('/')) resolved.length = 0
+    pending.unshift(...link.split('/').filter((piece) => piece !== '' && piece !== '.'))
+  }
+  return `/${resolved.join('/')}`
+}
+
+/** Where a target-side path lives on this machine. */
+export function joinRoot(root: string, target: string): string {
+  return root === '/' ? target : target === '/' ? root : `${root}${target}`
+}
