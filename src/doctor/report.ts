@@ -1,3 +1,4 @@
+import {safeText} from '../render/safe-text.js'
 import type {Facts} from '../facts/types.js'
 import {CATEGORY_TITLES, type CheckResult, type CheckStatus, type HostState} from './check.js'
 import {STATE_TITLES} from './state.js'
@@ -36,5 +37,6 @@ export function reportText(doc: DoctorReport, verbose: boolean): string {
   const s = doc.summary
   out.push('', `Summary: ${s.fail} failed, ${s.warn} warnings, ${s.pass} passed, ${s.skip} skipped.`)
   if (s.fail + s.warn > 0) out.push('Explain a check: xensetup doctor --explain <id>')
-  return `${out.join('\n')}\n`
+  // Names and details come from the target's files: escape what could drive the terminal.
+  return `${safeText(out.join('\n'))}\n`
 }

@@ -1,6 +1,7 @@
 import {EXIT, UserError} from '../cli/errors.js'
 import {openHost} from '../cli/output.js'
 import {gatherFacts} from '../facts/index.js'
+import {Host} from '../host/host.js'
 import {CATALOGUE} from './catalogue.js'
 import type {Category} from './check.js'
 import {evaluate} from './evaluate.js'
@@ -30,7 +31,9 @@ export interface DoctorOutcome {
 /** doctor's whole job, shared by the oclif command and the fast launcher: facts → checks → report. */
 export function runDoctor(flags: DoctorFlags): DoctorOutcome {
   if (flags.explain !== undefined) return explain(flags.explain)
-  const facts = gatherFacts(openHost(flags.root))
+  const target = openHost(flags.root)
+  // A run lock in a --root tree names a process of this machine.
+  const facts = gatherFacts(target, target.isLive ? target : new Host('/'))
   const state = hostState(facts)
   const document = report(facts, state, evaluate(CATALOGUE, {facts, state}))
   return {document, text: reportText(document, flags.verbose), exitCode: document.summary.fail > 0 ? EXIT.failure : EXIT.ok}

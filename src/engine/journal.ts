@@ -2,7 +2,9 @@ import {createHash} from 'node:crypto'
 import path from 'node:path'
 import type {Host} from '../host/host.js'
 
-export const STATE_DIR = '/var/lib/xensetup'
+import {STATE_DIR} from '../facts/run-state.js'
+
+export {STATE_DIR}
 export const JOURNAL = `${STATE_DIR}/journal.jsonl`
 
 export interface RunStart {

@@ -10,6 +10,7 @@ import {LOCK, RunLock} from './lock.js'
 import {planText, resultText, type StepView, viewSteps} from './render-plan.js'
 import type {Step, StepReport} from './step.js'
 import {StopSignal} from './stop.js'
+import {safeText} from '../render/safe-text.js'
 import {VERSION} from '../version.js'
 
 export type RunResult = 'planned' | 'ok' | 'failed' | 'cancelled' | 'interrupted'
@@ -133,7 +134,7 @@ export class Session {
     const show = (text: string) => {
       if (!request.json) request.print(text)
     }
-    for (const notice of this.notices) show(`note: ${notice}\n`)
+    for (const notice of this.notices) show(`${safeText(`note: ${notice}`)}\n`)
 
     // Always plan first: a step that cannot be done as asked (a disk in use, an unbridgeable uplink)
     // stops the run before anything has changed, not after the packages went in.

@@ -1,4 +1,5 @@
-import {type Host, HostPathError} from '../host/host.js'
+import {HostPathError} from '../host/errors.js'
+import type {Host} from '../host/host.js'
 
 /**
  * Read access to the target for fact gathering. Unlike Host, a permission error is not fatal: doctor runs

@@ -9,6 +9,7 @@ import {collectKernel} from './kernel.js'
 import {collectMemory} from './memory.js'
 import {collectNetwork} from './network.js'
 import {collectPackages} from './packages.js'
+import {collectRunState} from './run-state.js'
 import type {BlockFacts, Facts} from './types.js'
 import {collectXen, detectXenRuntime} from './xen.js'
 
@@ -30,9 +31,10 @@ export {parseShellAssignments} from './shell.js'
 /**
  * Everything xensetup knows about the target, read from files under the host root. Spawns nothing and
  * loads only node:fs/node:path, so `doctor` stays fast; facts that need a process (xl info, wipefs,
- * rpm -q) are left to the steps that need them.
+ * rpm -q) are left to the steps that need them. `local` is the machine running xensetup (whose processes
+ * hold run locks), when the target is a --root tree.
  */
-export function gatherFacts(host: Host): Facts {
+export function gatherFacts(host: Host, local: Host = host): Facts {
   const files = new HostFiles(host)
   const distro = collectDistro(files)
   const init = detectInit(files)
@@ -54,6 +56,7 @@ export function gatherFacts(host: Host): Facts {
     block: collectBlock(files, mounts, readSwaps(files), kernel.cmdline),
     xen: collectXen(files, {runtime, mounts, network, packages, services}),
     packages,
+    run: collectRunState(files, local === host ? files : new HostFiles(local)),
     unreadable: files.unreadable,
   }
 }

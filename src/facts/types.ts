@@ -14,6 +14,8 @@ export interface Facts {
   block: BlockFacts
   xen: XenFacts
   packages: PackageFacts
+  /** A xensetup run holding the target, or what a killed one left. */
+  run: RunStateFacts
   /** Paths that exist but could not be read (permissions): facts derived from them are incomplete. */
   unreadable: string[]
 }
@@ -262,4 +264,23 @@ export interface PackageFacts {
    * `dpkg --configure -a` finishes them.
    */
   unfinished: string[]
+}
+
+/** A xensetup run's lock on the target, as written by RunLock. */
+export interface LockRecord {
+  pid: number
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22). */
+  startTicks: number | null
+  startedAt: string
+  command: string
+  /** Things made in the target for the run's length (policy-rc.d), recorded before they are made. */
+  made: string[]
+}
+
+export interface RunStateFacts {
+  lock: LockRecord | null
+  /** Whether the lock's process still runs on the machine reading the facts; null without a lock. */
+  holderAlive: boolean | null
+  /** What a killed run made and left behind. */
+  leftovers: string[]
 }

@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {chmodSync, chownSync, closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
@@ -20,7 +19,7 @@ export function writeAtomic(realPath: string, bytes: Buffer, ownership: FileOwne
   const dir = path.dirname(realPath)
   const base = path.basename(realPath)
   removeStaleTemps(dir, base)
-  const temp = path.join(dir, `.${base}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  const temp = path.join(dir, `.${base}${TEMP_MARK}${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`)
   // 'wx' is O_CREAT|O_EXCL: it never follows a symlink planted at the temp name.
   const fd = openSync(temp, 'wx', 0o600)
   try {

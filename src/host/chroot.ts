@@ -3,11 +3,9 @@ import {fileURLToPath} from 'node:url'
 import type {ChrootSpec} from './chroot-exec.js'
 import {HostPathError} from './errors.js'
 import type {Host} from './host.js'
+import {POLICY_RC_D, POLICY_RC_D_TEXT} from './policy-rc-d.js'
 import type {CommandRunner, RunOptions, RunResult} from './runner.js'
 
-/** Keeps maintainer scripts from starting daemons inside the target (they start on the target's boot). */
-export const POLICY_RC_D = '/usr/sbin/policy-rc.d'
-export const POLICY_RC_D_TEXT = '#!/bin/sh\n# written by xensetup for the length of one run\nexit 101\n'
 
 /** dist/host/chroot-exec.js from this file in dist/host/ and from src/host/ (tests) alike. */
 const HELPER = fileURLToPath(new URL('../../dist/host/chroot-exec.js', import.meta.url))

@@ -31,12 +31,11 @@ export function canonicalInRoot(root: string, target: string, followLast = true)
       link = lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
     } catch (error) {
       if (!isMissing(error)) throw error
-      // The rest does not exist yet: kept as written, `..` still clamped at the root.
-      resolved.push(part)
-      for (const rest of pending) {
-        if (rest === '..') resolved.pop()
-        else resolved.push(rest)
-      }
+      // Nothing exists below a missing directory, so plain names after it are safe to keep as written.
+      // The kernel answers ENOENT to a `..` after one; so does this, rather than resolve what follows
+      // lexically past links it never looked at.
+      if (pending.includes('..')) throw Object.assign(new Error(`${target}: no such file or directory`), {code: 'ENOENT'})
+      resolved.push(part, ...pending)
       break
     }
     if (link === undefined) {

@@ -52,7 +52,9 @@ export class Host {
 
   /** The file's text with how it was decoded, so a rewrite keeps bytes that are not UTF-8. */
   readFile(target: string): TextFile | undefined {
-    const bytes = readBounded(this.real(target), this.display(target), !this.isLive)
+    const real = this.reachable(target)
+    if (real === undefined) return undefined
+    const bytes = readBounded(real, this.display(target), !this.isLive)
     return bytes === undefined ? undefined : decodeText(bytes)
   }
 
@@ -76,8 +78,8 @@ export class Host {
 
   /** A symlink's target as stored, or undefined when the path is not a symlink. */
   readlink(target: string): string | undefined {
-    const real = this.real(target, false)
     try {
+      const real = this.real(target, false)
       return lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
     } catch (error) {
       if (isMissing(error)) return undefined
@@ -157,13 +159,24 @@ export class Host {
 
   /** Where a file can be written: its in-root target; a dangling link or a non-file is refused. */
   private writableFile(target: string): string {
-    const destination = this.canonical(target)
+    const destination = this.reachable(target) === undefined ? undefined : this.canonical(target)
+    if (destination === undefined) throw new HostPathError(this.display(target), 'cannot be reached: a link in its path leads through a missing directory and `..`')
     const found = lstatOrUndefined(joinRoot(this.root, destination))
     if (found && !found.isFile()) throw new HostPathError(this.display(target), 'is not a regular file; xensetup writes only files')
     if (!found && this.readlink(target) !== undefined) {
       throw new HostPathError(this.display(target), `is a symbolic link to ${this.readlink(target)}, which does not exist; remove the link or create its target`)
     }
     return destination
+  }
+
+  /** The real path, or undefined where the kernel would answer ENOENT on the way there. */
+  private reachable(target: string): string | undefined {
+    try {
+      return this.real(target)
+    } catch (error) {
+      if (isMissing(error)) return undefined
+      throw error
+    }
   }
 
   private stat(target: string) {

@@ -2,7 +2,7 @@ import {EXIT, UserError} from '../cli/errors.js'
 import {profileFor} from '../distros/profile.js'
 import {type RunDocument, Session} from '../engine/session.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
-import type {Host} from '../host/host.js'
+import {Host} from '../host/host.js'
 import type {InitContext} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
 import {type InitFlags, resolveOptions} from './options.js'
@@ -22,7 +22,8 @@ export interface InitDocument extends RunDocument {
 
 /** init: the target's facts and the admin's options → the steps, run through one Session. */
 export async function runInit(target: Host, flags: InitRunFlags, json: boolean, print: (text: string) => void, args: string[] = []): Promise<InitDocument> {
-  const facts = gatherFacts(target)
+  const local = target.isLive ? target : new Host('/')
+  const facts = gatherFacts(target, local)
   const profile = profileFor(facts.distro)
   if (!facts.distro.supported || !profile) {
     throw new UserError(`${facts.distro.name} ${facts.distro.versionId ?? ''}`.trim() + `: ${facts.distro.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
@@ -44,12 +45,12 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
     confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
     print,
     prepare: async (session) => {
-      const {local, probe} = session
+      const {probe} = session
       const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, local, !target.isLive)
       // Facts are re-read for each plan: earlier steps change the target (packages bring units, grub.cfg).
       // Disks are the local machine's even with --root: its safety checks look there.
       const contextFor = (): InitContext => {
-        const current = gatherFacts(target)
+        const current = gatherFacts(target, local)
         return {host: target, machine: local, facts: target.isLive ? current : {...current, block: gatherBlockFacts(local)}, profile, options, probe}
       }
       return {steps, contextFor}

@@ -46,4 +46,24 @@ linux-image-amd64, Ubuntu's generic, Fedora's kernel) have it; cloud and minimal
         : fail(`${kernel.release} is built without CONFIG_XEN_DOM0`, 'install the distribution\'s full kernel (Debian: apt-get install linux-image-amd64)')
     },
   },
+  {
+    id: 'host.xensetup_run',
+    category: 'host',
+    title: 'No xensetup run in progress or left half done',
+    explain: `xensetup init holds a lock in /var/lib/xensetup/lock while it changes the machine (one run per target).
+A run that was killed (kill -9, a lost machine) leaves that lock behind, and perhaps /usr/sbin/policy-rc.d, which
+it writes so that package scripts do not start daemons inside a --root tree: while it is there, package upgrades
+never restart services. Commands run inside --root in their own mount namespace, so a killed run leaves no mounts.
+The next \`xensetup init\` takes over a stale lock and removes what that run left, and says so.`,
+    run: ({facts}) => {
+      const {lock, holderAlive, leftovers} = facts.run
+      if (!lock) return pass('no run holds the lock')
+      const who = `${lock.command} (pid ${lock.pid}, started ${lock.startedAt})`
+      if (holderAlive) return warn(`a run is in progress: ${who}`, 'wait for it to finish before changing this machine')
+      return warn(
+        `a killed run left its lock${leftovers.length > 0 ? ` and ${leftovers.join(', ')}` : ''}: ${who}`,
+        'run `xensetup init` again: it takes the lock over and removes what that run left',
+      )
+    },
+  },
 ]
