@@ -3,7 +3,7 @@ import path from 'node:path'
 import {parseExtlinuxConf} from './extlinux.js'
 import type {HostFiles} from './files.js'
 import {type MenuItem, flattenMenu, parseBlsEntry, parseGrubCfg, parseGrubEnv, resolveSelector} from './grub.js'
-import {parseShellAssignments} from './shell.js'
+import {parseShellAssignments} from '../formats/shell.js'
 import type {BootEntry, BootFacts, BootSelection} from './types.js'
 
 const secureBootVariable = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c'

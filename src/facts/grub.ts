@@ -1,4 +1,4 @@
-import {splitWords} from './shell.js'
+import {splitWords} from '../formats/shell.js'
 import type {BootEntry} from './types.js'
 
 /** One menu item as GRUB sees it: entries and submenus share one index space per level. */

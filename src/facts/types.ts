@@ -1,3 +1,5 @@
+import type {Autoballoon} from '../formats/xlcfg.js'
+
 /**
  * What xensetup knows about a machine, gathered from files only (no processes), so `doctor` starts fast
  * and a directory tree can stand in for a machine in tests. Field names are relied on by checks and
@@ -239,7 +241,7 @@ export interface XenFacts {
   /** vif.default.bridge from xl.conf; libxl's default is xenbr0. */
   defaultBridge: string
   /** xl.conf autoballoon; null when not set, which xl treats as "auto". */
-  autoballoon: 'on' | 'off' | 'auto' | null
+  autoballoon: Autoballoon | null
   /**
    * The running Xen's command line when a file has it: SUSE saves `xl dmesg` to /var/log/xen/xen-boot.log.
    * /sys/hypervisor does not expose it; elsewhere it needs `xl info xen_commandline` (root, a process).

@@ -1,6 +1,6 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {parseShellAssignments, splitWords} from '../../../src/facts/shell.js'
+import {parseShellAssignments, splitWords} from '../../../src/formats/shell.js'
 
 describe('splitWords', () => {
   it('removes quotes the way the shell does', () => {

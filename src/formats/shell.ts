@@ -4,6 +4,8 @@
  * (`...`, $(...)) are kept verbatim.
  */
 
+import {CONTINUED, continuedLines} from './lines.js'
+
 const compoundOpeners = new Set(['if', 'case', 'for', 'while', 'until'])
 const compoundClosers = new Set(['fi', 'esac', 'done'])
 
@@ -100,8 +102,8 @@ function readDollarOrBacktick(line: string, start: number, vars: Record<string, 
 }
 
 /** Joins backslash-newline continuations, as the shell does before splitting. */
-export function logicalLines(text: string): string[] {
-  return text.replace(/\\\r?\n/g, '').split('\n')
+function logicalLines(text: string): string[] {
+  return continuedLines(text).map((group) => group.map((line, at) => (at < group.length - 1 ? line.replace(CONTINUED, '') : line)).join(''))
 }
 
 /**
