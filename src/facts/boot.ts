@@ -4,6 +4,7 @@ import {parseExtlinuxConf} from './extlinux.js'
 import type {HostFiles} from './files.js'
 import {type MenuItem, flattenMenu, parseBlsEntry, parseGrubCfg, parseGrubEnv, resolveSelector} from './grub.js'
 import {parseShellAssignments} from '../formats/shell.js'
+import {xenOptionValue} from '../formats/xen-command-line.js'
 import type {BootEntry, BootFacts, BootSelection} from './types.js'
 
 const secureBootVariable = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c'
@@ -134,8 +135,5 @@ export function xenEntry(boot: Pick<BootFacts, 'entries' | 'defaultEntry'>): Boo
 
 /** The value of a Xen option on an entry's command line: the last one, as Xen reads them in order. */
 export function xenOption(entry: BootEntry, name: string): string | undefined {
-  return (entry.xenArgs ?? '')
-    .split(/\s+/)
-    .findLast((word) => word.startsWith(`${name}=`))
-    ?.slice(name.length + 1)
+  return xenOptionValue(entry.xenArgs ?? '', name)
 }
