@@ -114,6 +114,8 @@ export interface BootFacts {
   xenEntryIsDefault: boolean | null
   /** /etc/default/grub then /etc/default/grub.d/*.cfg, later files overriding earlier ones. */
   grubDefaults: Record<string, string>
+  /** Set only when one of those files cannot be sourced, e.g. "/etc/default/grub line 7: unterminated quote". */
+  grubDefaultsError?: string
 }
 
 export interface KernelFacts {

@@ -135,3 +135,31 @@ export function parseShellAssignments(text: string, inherited: Record<string, st
   }
   return vars
 }
+
+/**
+ * The line where a quote opens that nothing closes, or null. A shell sourcing such a file stops with a
+ * syntax error, so whatever sources it (grub-mkconfig) fails. Quotes may span lines; `#` starts a
+ * comment only at the start of a word, and a backslash outside single quotes escapes the next character.
+ */
+export function unterminatedQuoteLine(text: string): number | null {
+  let quote: string | null = null
+  let openedAt = 0
+  let line = 1
+  let wordStart = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '\n') line++
+    if (c === '\\' && quote !== "'") {
+      if (text[++i] === '\n') line++
+    } else if (quote !== null) {
+      if (c === quote) quote = null
+    } else if (c === '#' && wordStart) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++
+    } else if (c === "'" || c === '"') {
+      quote = c
+      openedAt = line
+    }
+    wordStart = quote === null && /[\s;&|()]/.test(c)
+  }
+  return quote === null ? null : openedAt
+}
