@@ -69,7 +69,8 @@ export function detectXenRuntime(files: HostFiles): XenRuntime {
   return {hypervisorType, running, dom0}
 }
 
-const xenServicesByInit: Record<InitSystem, string[]> = {
+/** The Xen services the facts look for, per init system: a profile may only enable these (see distros/profile.ts). */
+export const xenServicesByInit: Record<InitSystem, string[]> = {
   // Upstream units, SUSE's xencommons/xen-dom0-modules, Debian's xen/xendomains (init scripts or units).
   systemd: [
     'proc-xen.mount',
