@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
 import type {DistroFacts, DistroFamily} from '../facts/types.js'
+import {validateProfileFile} from './validate.js'
 
 /** How one distribution family installs, boots and starts Xen: data in distros/<family>.json. */
 export interface DistroProfile {
@@ -43,7 +44,10 @@ export function distrosDir(): URL {
 /** The profile for a distribution: its family's file with the first matching variant laid over it. */
 export function profileFor(distro: Pick<DistroFacts, 'family' | 'id' | 'versionId'>): DistroProfile | undefined {
   if (!PROFILED_FAMILIES.includes(distro.family)) return undefined
-  const {variants = [], ...base} = JSON.parse(readFileSync(new URL(`${distro.family}.json`, distrosDir()), 'utf8')) as ProfileFile
+  const file = new URL(`${distro.family}.json`, distrosDir())
+  const data: unknown = JSON.parse(readFileSync(file, 'utf8'))
+  validateProfileFile(`distros/${distro.family}.json`, data, distro.family)
+  const {variants = [], ...base} = data as ProfileFile
   const variant = variants.find(
     ({match}) => (!match.id || match.id === distro.id) && (!match.versionId || match.versionId === distro.versionId),
   )

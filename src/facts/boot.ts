@@ -3,7 +3,8 @@ import path from 'node:path'
 import {parseExtlinuxConf} from './extlinux.js'
 import type {HostFiles} from './files.js'
 import {type MenuItem, flattenMenu, parseBlsEntry, parseGrubCfg, parseGrubEnv, resolveSelector} from './grub.js'
-import {parseShellAssignments} from './shell.js'
+import {parseShellAssignments, unterminatedQuoteLine} from '../formats/shell.js'
+import {xenOptionValue} from '../formats/xen-command-line.js'
 import type {BootEntry, BootFacts, BootSelection} from './types.js'
 
 const secureBootVariable = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c'
@@ -21,6 +22,15 @@ export function mergeGrubDefaults(texts: string[]): Record<string, string> {
   return texts.reduce<Record<string, string>>((vars, text) => parseShellAssignments(text, vars), {})
 }
 
+/** The first of the files the shell cannot source, with where: grub-mkconfig would stop there. */
+export function grubDefaultsError(files: Array<{path: string; text: string}>): string | undefined {
+  for (const {path, text} of files) {
+    const line = unterminatedQuoteLine(text)
+    if (line !== null) return `${path} line ${line}: unterminated quote`
+  }
+  return undefined
+}
+
 const grubConfigs = [
   {path: '/boot/grub/grub.cfg', loader: 'grub'},
   {path: '/boot/grub2/grub.cfg', loader: 'grub2'},
@@ -31,6 +41,8 @@ const extlinuxConfigs = ['/boot/extlinux.conf', '/boot/extlinux/extlinux.conf', 
 export function collectBoot(files: HostFiles): BootFacts {
   const firmware = files.isDirectory('/sys/firmware/efi') ? 'uefi' : 'bios'
   const secureBootVar = firmware === 'uefi' ? files.read(secureBootVariable) : undefined
+  const defaults = grubDefaultsFiles(files)
+  const defaultsError = grubDefaultsError(defaults)
   const boot: BootFacts = {
     firmware,
     secureBoot: firmware === 'bios' ? false : secureBootVar === undefined ? null : parseSecureBootVariable(secureBootVar),
@@ -41,15 +53,8 @@ export function collectBoot(files: HostFiles): BootFacts {
     defaultEntry: null,
     nextEntry: null,
     xenEntryIsDefault: null,
-    grubDefaults: mergeGrubDefaults(
-      [
-        files.read('/etc/default/grub'),
-        ...files
-          .list('/etc/default/grub.d')
-          .filter((name) => name.endsWith('.cfg'))
-          .map((name) => files.read(`/etc/default/grub.d/${name}`)),
-      ].filter((text) => text !== undefined),
-    ),
+    grubDefaults: mergeGrubDefaults(defaults.map((file) => file.text)),
+    ...(defaultsError === undefined ? {} : {grubDefaultsError: defaultsError}),
   }
 
   const grub = grubConfigs.find((candidate) => files.exists(candidate.path))
@@ -58,6 +63,14 @@ export function collectBoot(files: HostFiles): BootFacts {
   const extlinuxPath = extlinuxConfigs.find((candidate) => files.exists(candidate))
   if (extlinuxPath) return {...boot, ...extlinuxMenu(files, extlinuxPath), bootloader: 'extlinux'}
   return boot
+}
+
+function grubDefaultsFiles(files: HostFiles): Array<{path: string; text: string}> {
+  const paths = ['/etc/default/grub', ...files.list('/etc/default/grub.d').filter((name) => name.endsWith('.cfg')).map((name) => `/etc/default/grub.d/${name}`)]
+  return paths.flatMap((path) => {
+    const text = files.read(path)
+    return text === undefined ? [] : [{path, text}]
+  })
 }
 
 function grubMenu(files: HostFiles, cfgPath: string): Partial<BootFacts> {
@@ -134,8 +147,5 @@ export function xenEntry(boot: Pick<BootFacts, 'entries' | 'defaultEntry'>): Boo
 
 /** The value of a Xen option on an entry's command line: the last one, as Xen reads them in order. */
 export function xenOption(entry: BootEntry, name: string): string | undefined {
-  return (entry.xenArgs ?? '')
-    .split(/\s+/)
-    .findLast((word) => word.startsWith(`${name}=`))
-    ?.slice(name.length + 1)
+  return xenOptionValue(entry.xenArgs ?? '', name)
 }

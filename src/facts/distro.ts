@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import type {HostFiles} from './files.js'
-import {parseShellAssignments} from './shell.js'
+import {parseShellAssignments} from '../formats/shell.js'
 import type {DistroFacts, DistroFamily} from './types.js'
 
 export type OsRelease = Omit<DistroFacts, 'supported' | 'supportNote'>

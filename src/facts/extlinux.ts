@@ -1,3 +1,4 @@
+import {xenOptionValue} from '../formats/xen-command-line.js'
 import type {BootEntry} from './types.js'
 
 export interface ExtlinuxConfig {
@@ -35,9 +36,8 @@ export function parseExtlinuxConf(text: string): ExtlinuxConfig {
     if (label.kernel && /mboot\.c32$/i.test(label.kernel) && /(^|\/)xen[^ ]*\s*/.test(hypervisorPart)) {
       entry.isXen = true
       entry.xenArgs = hypervisorPart.split(/\s+/).slice(1).join(' ')
-      // Xen reads its command line left to right: the last dom0_mem= is the one in force.
-      const dom0Mem = entry.xenArgs.split(' ').findLast((word) => word.startsWith('dom0_mem='))
-      if (dom0Mem) entry.dom0Mem = dom0Mem.slice('dom0_mem='.length)
+      const dom0Mem = xenOptionValue(entry.xenArgs, 'dom0_mem')
+      if (dom0Mem !== undefined) entry.dom0Mem = dom0Mem
       entry.kernelArgs = (kernelPart ?? '').split(/\s+/).slice(1).join(' ')
     } else if (label.append !== undefined) {
       entry.kernelArgs = label.append

@@ -1,4 +1,5 @@
-import {splitWords} from './shell.js'
+import {splitWords} from '../formats/shell.js'
+import {xenOptionValue} from '../formats/xen-command-line.js'
 import type {BootEntry} from './types.js'
 
 /** One menu item as GRUB sees it: entries and submenus share one index space per level. */
@@ -102,9 +103,8 @@ export function describeEntry(item: MenuItem, indexPath: string, submenus: strin
     if (multibootCommands.has(command)) {
       entry.isXen = true
       entry.xenArgs = imageArgs
-      // Xen reads its command line left to right: the last dom0_mem= is the one in force.
-      const dom0Mem = imageArgs.split(' ').findLast((word) => word.startsWith('dom0_mem='))
-      if (dom0Mem) entry.dom0Mem = dom0Mem.slice('dom0_mem='.length)
+      const dom0Mem = xenOptionValue(imageArgs, 'dom0_mem')
+      if (dom0Mem !== undefined) entry.dom0Mem = dom0Mem
     } else if (entry.isXen && moduleCommands.has(command) && entry.kernelArgs === undefined) {
       entry.kernelArgs = imageArgs
     } else if (linuxCommands.has(command)) {

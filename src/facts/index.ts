@@ -21,12 +21,12 @@ export {parseOsRelease, distroFamily, decideSupport, bundledSupportRules} from '
 export {parseMeminfo, recommendDom0} from './memory.js'
 export {parseSecureBootVariable, mergeGrubDefaults, xenEntry, xenOption} from './boot.js'
 export {parseKernelConfig} from './kernel.js'
-export {parseDefaultRoute, parseIpv6DefaultRoute, parseInterfacesFile, chooseNetworkStack} from './network.js'
+export {parseDefaultRoute, parseIpv6DefaultRoute, chooseNetworkStack} from './network.js'
 export {parseProcMounts, parseProcSwaps} from './block.js'
 export {parseDpkgStatus, parseApkInstalled, parsePacmanLocal, parsePortageInstalled} from './packages.js'
-export {parseXlConfig, parseDeviceSpec} from './xlcfg.js'
-export {parseAutoballoon, describeGuestConfig, xenCommandLineFromLog, featuresSayDom0} from './xen.js'
-export {parseShellAssignments} from './shell.js'
+export {parseAutoballoon, parseXlConfig, parseDeviceSpec} from '../formats/xlcfg.js'
+export {describeGuestConfig, xenCommandLineFromLog, featuresSayDom0} from './xen.js'
+export {parseShellAssignments} from '../formats/shell.js'
 
 /**
  * Everything xensetup knows about the target, read from files under the host root. Spawns nothing and

@@ -1,3 +1,4 @@
+import {dom0MemArgument} from '../formats/xen-command-line.js'
 import type {HostFiles} from './files.js'
 import type {MemoryFacts} from './types.js'
 
@@ -28,7 +29,7 @@ export function recommendDom0(hostMiB: number, hostThreads: number): {mib: numbe
   const wanted = Math.ceil((minDom0MiB + 0.05 * hostMiB) / dom0Granularity) * dom0Granularity
   const halfHost = Math.max(dom0Granularity, Math.floor(hostMiB / 2 / dom0Granularity) * dom0Granularity)
   const mib = Math.min(maxDom0MiB, halfHost, Math.max(minDom0MiB, wanted))
-  return {mib, dom0Mem: `${mib}M,max:${mib}M`, maxVcpus: hostThreads > 32 ? '1-8' : '1-4'}
+  return {mib, dom0Mem: dom0MemArgument(mib), maxVcpus: hostThreads > 32 ? '1-8' : '1-4'}
 }
 
 export function collectMemory(files: HostFiles, dom0: boolean, hostThreads: number): MemoryFacts {

@@ -1,5 +1,7 @@
 import path from 'node:path'
 
+import {INTERFACES, interfacesFiles} from '../formats/interfaces-sources.js'
+import {ifaceNames} from '../formats/interfaces.js'
 import type {HostFiles} from './files.js'
 import type {ServiceFiles} from './init.js'
 import type {DistroFamily, NetworkFacts, NetworkInterface, NetworkStack} from './types.js'
@@ -31,16 +33,6 @@ export function parseIpv6DefaultRoute(procNetIpv6Route: string): string | null {
   return best?.iface ?? null
 }
 
-/** Interfaces that ifupdown / ifupdown-ng configure (`iface NAME ...`), loopback excluded. */
-export function parseInterfacesFile(text: string): string[] {
-  const names: string[] = []
-  for (const line of text.split('\n')) {
-    const match = /^\s*iface\s+(\S+)/.exec(line)
-    if (match && match[1] !== 'lo' && !names.includes(match[1])) names.push(match[1])
-  }
-  return names
-}
-
 /** Gentoo netifrc configures an interface with `config_<name>=...` in /etc/conf.d/net. */
 export function netifrcConfiguresInterfaces(confDNet: string): boolean {
   return confDNet.split('\n').some((line) => /^\s*config_\w+=/.test(line))
@@ -49,7 +41,7 @@ export function netifrcConfiguresInterfaces(confDNet: string): boolean {
 export interface NetworkStackEvidence {
   family: DistroFamily
   netplanFiles: string[]
-  /** Non-loopback interfaces in /etc/network/interfaces(.d). */
+  /** Non-loopback interfaces in /etc/network/interfaces and the files it sources. */
   ifupdownInterfaces: string[]
   networkManagerEnabled: boolean
   wickedEnabled: boolean
@@ -83,14 +75,10 @@ export function collectNetwork(files: HostFiles, services: ServiceFiles, family:
     .list('/sys/class/net')
     .filter((name) => files.value(`/sys/class/net/${name}/type`) !== arphrdLoopback && name !== 'lo')
     .map((name) => describeInterface(files, name))
-  const interfacesFiles = [
-    '/etc/network/interfaces',
-    ...files.list('/etc/network/interfaces.d').map((name) => `/etc/network/interfaces.d/${name}`),
-  ]
   const stack = chooseNetworkStack({
     family,
     netplanFiles: files.list('/etc/netplan').filter((name) => name.endsWith('.yaml')),
-    ifupdownInterfaces: interfacesFiles.flatMap((file) => parseInterfacesFile(files.read(file) ?? '')),
+    ifupdownInterfaces: interfacesFiles(files).flatMap((file) => ifaceNames(file.text)),
     networkManagerEnabled: files.isDirectory('/etc/NetworkManager') && services.isEnabled('NetworkManager'),
     // SUSE enables wicked by aliasing network.service to it.
     wickedEnabled:
@@ -98,7 +86,7 @@ export function collectNetwork(files: HostFiles, services: ServiceFiles, family:
     networkdConfigured:
       services.isEnabled('systemd-networkd') && files.list('/etc/systemd/network').some((name) => name.endsWith('.network')),
     netifrcConfigured: netifrcConfiguresInterfaces(files.read('/etc/conf.d/net') ?? ''),
-    interfacesFileExists: files.exists('/etc/network/interfaces'),
+    interfacesFileExists: files.exists(INTERFACES),
   })
   return {
     stack,

@@ -1,3 +1,5 @@
+import type {Autoballoon} from '../formats/xlcfg.js'
+
 /**
  * What xensetup knows about a machine, gathered from files only (no processes), so `doctor` starts fast
  * and a directory tree can stand in for a machine in tests. Field names are relied on by checks and
@@ -114,6 +116,8 @@ export interface BootFacts {
   xenEntryIsDefault: boolean | null
   /** /etc/default/grub then /etc/default/grub.d/*.cfg, later files overriding earlier ones. */
   grubDefaults: Record<string, string>
+  /** Set only when one of those files cannot be sourced, e.g. "/etc/default/grub line 7: unterminated quote". */
+  grubDefaultsError?: string
 }
 
 export interface KernelFacts {
@@ -241,7 +245,7 @@ export interface XenFacts {
   /** vif.default.bridge from xl.conf; libxl's default is xenbr0. */
   defaultBridge: string
   /** xl.conf autoballoon; null when not set, which xl treats as "auto". */
-  autoballoon: 'on' | 'off' | 'auto' | null
+  autoballoon: Autoballoon | null
   /**
    * The running Xen's command line when a file has it: SUSE saves `xl dmesg` to /var/log/xen/xen-boot.log.
    * /sys/hypervisor does not expose it; elsewhere it needs `xl info xen_commandline` (root, a process).

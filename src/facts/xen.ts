@@ -2,15 +2,7 @@ import type {Mount} from './block.js'
 import type {HostFiles} from './files.js'
 import type {ServiceFiles} from './init.js'
 import type {GuestConfig, InitSystem, NetworkFacts, PackageFacts, XenFacts} from './types.js'
-import {type XlValue, parseDeviceSpec, parseXlConfig} from './xlcfg.js'
-
-/** xl.conf `autoballoon`: "on"/"off"/"auto", or 1/0 in older configs. */
-export function parseAutoballoon(value: XlValue | undefined): XenFacts['autoballoon'] {
-  if (value === 'on' || value === 1 || value === '1') return 'on'
-  if (value === 'off' || value === 0 || value === '0') return 'off'
-  if (value === 'auto') return 'auto'
-  return null
-}
+import {type XlValue, parseAutoballoon, parseDeviceSpec, parseXlConfig} from '../formats/xlcfg.js'
 
 const libxlDefaultBridge = 'xenbr0'
 /** libxl's default for HVM guests: VNC on, listening on localhost. */
@@ -77,7 +69,8 @@ export function detectXenRuntime(files: HostFiles): XenRuntime {
   return {hypervisorType, running, dom0}
 }
 
-const xenServicesByInit: Record<InitSystem, string[]> = {
+/** The Xen services the facts look for, per init system: a profile may only enable these (see distros/profile.ts). */
+export const xenServicesByInit: Record<InitSystem, string[]> = {
   // Upstream units, SUSE's xencommons/xen-dom0-modules, Debian's xen/xendomains (init scripts or units).
   systemd: [
     'proc-xen.mount',

@@ -1,15 +1,15 @@
 import {UserError} from '../cli/errors.js'
+import {parseMiB} from '../formats/xen-command-line.js'
 
 /** Smallest dom0 the Xen and XenServer docs consider workable; below it dom0 swaps or OOMs. */
 export const MIN_DOM0_MIB = 512
 
-/** "2048M", "2048MiB", "2G", "2GB", "2048" (MiB) → MiB. */
+/** --dom0-mem in MiB: a size, and one dom0 can live with. */
 export function parseDom0Mem(value: string): number {
-  const match = /^(\d+)\s*(?:([MG])(?:i?B)?)?$/i.exec(value.trim())
-  if (!match) {
+  const mib = parseMiB(value)
+  if (mib === null) {
     throw new UserError(`--dom0-mem ${value} is not a size`, 'write it as e.g. 2048M or 4G (dom0_mem takes MiB or GiB)')
   }
-  const mib = Number(match[1]) * (match[2]?.toUpperCase() === 'G' ? 1024 : 1)
   if (mib < MIN_DOM0_MIB) {
     throw new UserError(`--dom0-mem ${value} is below ${MIN_DOM0_MIB}M`, `give dom0 at least ${MIN_DOM0_MIB}M; 1024M and more is usual`)
   }
@@ -24,8 +24,4 @@ export function checkDom0MemFits(mib: number, hostMiB: number | null): void {
       `pick a size well below ${hostMiB}M so guests have memory left`,
     )
   }
-}
-
-export function dom0MemArgument(mib: number): string {
-  return `${mib}M,max:${mib}M`
 }

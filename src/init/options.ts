@@ -1,6 +1,7 @@
 import {EXIT, UserError} from '../cli/errors.js'
 import {xenEntry, xenOption} from '../facts/boot.js'
-import type {BootEntry, Facts} from '../facts/types.js'
+import type {Facts} from '../facts/types.js'
+import {dom0MemMiB} from '../formats/xen-command-line.js'
 import type {Host} from '../host/host.js'
 import type {InitOptions} from '../steps/context.js'
 import {checkDom0MemFits, parseDom0Mem} from './dom0-mem.js'
@@ -32,7 +33,7 @@ export async function resolveOptions(
   const entry = xenEntry(facts.boot)
   const boots = steps.includes('boot')
   return {
-    dom0MemMiB: await dom0Mem(flags, currentDom0MiB(entry) ?? facts.memory.recommendedDom0MiB, boots ? prompter : null, hostMiB),
+    dom0MemMiB: await dom0Mem(flags, (entry?.dom0Mem ? dom0MemMiB(entry.dom0Mem) : null) ?? facts.memory.recommendedDom0MiB, boots ? prompter : null, hostMiB),
     dom0MaxVcpus: dom0MaxVcpus(flags['dom0-max-vcpus'] ?? (entry && xenOption(entry, 'dom0_max_vcpus')) ?? facts.memory.recommendedDom0MaxVcpus ?? '1-4'),
     uplink: steps.includes('bridge') || flags.uplink !== undefined ? await uplink(flags, facts, prompter) : null,
     vgDevice: steps.includes('lvm') ? await vgDevice(flags, facts, prompter, machine) : null,
@@ -70,12 +71,6 @@ async function dom0Mem(flags: InitFlags, fallback: number | null, prompter: Prom
   }
   checkDom0MemFits(mib, hostMiB)
   return mib
-}
-
-/** dom0's fixed size on the Xen entry now ("4096M,max:4096M", "4G"), in MiB. */
-function currentDom0MiB(entry: BootEntry | undefined): number | null {
-  const size = entry?.dom0Mem?.split(',').map((part) => /^(\d+)([MG])?$/i.exec(part)).find((match) => match !== null)
-  return size ? Number(size[1]) * (size[2]?.toUpperCase() === 'G' ? 1024 : 1) : null
 }
 
 function dom0MaxVcpus(value: string): string {

@@ -5,7 +5,7 @@ import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
 import {xenEntry, xenOption} from '../facts/boot.js'
 import type {BootEntry} from '../facts/types.js'
-import {dom0MemArgument} from '../init/dom0-mem.js'
+import {dom0MemArgument} from '../formats/xen-command-line.js'
 import {renderTemplate} from '../render/template.js'
 import type {InitContext} from './context.js'
 

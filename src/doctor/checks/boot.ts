@@ -25,6 +25,7 @@ Disable Secure Boot in the firmware setup, or sign a unified xen.efi yourself (s
 xen.efi with a single xen.cfg; extlinux (Alpine) takes Xen options from /etc/update-extlinux.conf.`,
     run: ({facts}) => {
       const boot = facts.boot
+      if (boot.grubDefaultsError) return fail(`${boot.grubDefaultsError}: grub-mkconfig cannot source it`, 'close the quote, then run `xensetup doctor` again')
       if (boot.bootloader === 'grub' || boot.bootloader === 'grub2') return pass(`GRUB (${boot.grubCfgPath ?? 'grub.cfg not found'})`)
       return warn(`boot loader: ${boot.bootloader}`, 'use GRUB to let xensetup manage the Xen entry')
     },

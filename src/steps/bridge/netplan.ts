@@ -1,10 +1,11 @@
-import YAML from 'yaml'
 import type {FileChange} from '../../engine/change.js'
 import {wholeFile} from '../../engine/desired.js'
 import {StepFailure} from '../../engine/step.js'
 import type {Host} from '../../host/host.js'
 import {renderTemplate} from '../../render/template.js'
-import {type BridgeSpec, type StackConfig, bridgeMac, globMatches, isGlob, sameMac} from './stack.js'
+import {globMatches, isGlob} from '../../formats/glob.js'
+import {type NetplanEntry, type NetplanFile, NetplanError, parseNetplan, withoutEthernet, yamlBlock} from '../../formats/netplan.js'
+import {type BridgeSpec, type StackConfig, bridgeMac, sameMac} from './stack.js'
 
 const DIR = '/etc/netplan'
 const CLOUD_INIT_NETPLAN = `${DIR}/50-cloud-init.yaml`
@@ -19,18 +20,16 @@ const ADDRESS_KEYS = new Set([
 /** Keys the template writes on the bridge itself. */
 const BRIDGE_KEYS = new Set(['interfaces', 'macaddress', 'parameters', 'renderer'])
 
-type Entry = Record<string, unknown>
+type Entry = NetplanEntry
 
-interface NetplanFile {
+/** A netplan file read from the host. */
+interface HostNetplan extends NetplanFile {
   path: string
-  text: string
-  doc: YAML.Document.Parsed
-  network: {ethernets?: Record<string, Entry>; bridges?: Record<string, Entry>}
 }
 
 /** An ethernets definition that configures the uplink. */
 interface UplinkDefinition {
-  file: NetplanFile
+  file: HostNetplan
   id: string
   entry: Entry
 }
@@ -85,9 +84,9 @@ export async function planNetplan(host: Host, spec: BridgeSpec): Promise<StackCo
     ...spec,
     mac,
     id,
-    link: indented(link, 6),
+    link: yamlBlock(link, 6),
     renderer: typeof link.renderer === 'string' ? link.renderer : null,
-    addressing: indented(addressing, 6),
+    addressing: yamlBlock(addressing, 6),
   })
   const why = `${spec.bridge} with ${spec.uplink}'s MAC takes over its addresses`
   const changes: FileChange[] = [
@@ -98,19 +97,25 @@ export async function planNetplan(host: Host, spec: BridgeSpec): Promise<StackCo
   return {changes, addressing: describe(addressing)}
 }
 
-function readNetplan(host: Host, path: string): NetplanFile {
-  const text = host.read(path) ?? ''
-  const doc = YAML.parseDocument(text)
-  if (doc.errors.length > 0) throw new StepFailure(`${path} is not valid YAML: ${doc.errors[0].message}`)
-  const network = ((doc.toJS() as {network?: NetplanFile['network']} | null)?.network ?? {}) as NetplanFile['network']
-  return {path, text, doc, network}
+function readNetplan(host: Host, path: string): HostNetplan {
+  return {path, ...asStepFailure(path, () => parseNetplan(host.read(path) ?? ''))}
+}
+
+/** A file the format refuses fails the step, naming the file. */
+function asStepFailure<T>(path: string, read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (error instanceof NetplanError) throw new StepFailure(`${path} ${error.message}`)
+    throw error
+  }
 }
 
 /**
  * ethernets entries that configure the uplink: by id, match.name, match.macaddress or set-name. One that
  * matches by pattern or driver also configures other NICs, so it cannot simply move to the bridge file.
  */
-function uplinkDefinitions(file: NetplanFile, spec: BridgeSpec): UplinkDefinition[] {
+function uplinkDefinitions(file: HostNetplan, spec: BridgeSpec): UplinkDefinition[] {
   return Object.entries(file.network.ethernets ?? {})
     .filter(([id, entry]) => claims(id, entry ?? {}, spec))
     .map(([id, entry]) => {
@@ -134,12 +139,8 @@ function claims(id: string, entry: Entry, spec: BridgeSpec): boolean {
 }
 
 /** The file with only the uplink's entry removed (and `ethernets` if that leaves it empty). */
-function withoutDefinition(file: NetplanFile, id: string, spec: BridgeSpec): FileChange {
-  const doc = file.doc.clone()
-  doc.deleteIn(['network', 'ethernets', id])
-  const ethernets = doc.getIn(['network', 'ethernets'])
-  if (YAML.isMap(ethernets) && ethernets.items.length === 0) doc.deleteIn(['network', 'ethernets'])
-  const after = doc.toString({indent: indentOf(file.text), flowCollectionPadding: false})
+function withoutDefinition(file: HostNetplan, id: string, spec: BridgeSpec): FileChange {
+  const after = asStepFailure(file.path, () => withoutEthernet(file, id))
   return {kind: 'file', path: file.path, before: file.text, after, why: `${spec.uplink}'s definition moved to ${netplanFile(spec)}`}
 }
 
@@ -151,23 +152,6 @@ async function cloudInitNetworkOff(host: Host, ours: string): Promise<FileChange
 
 function pick(entry: Entry, keep: (key: string) => boolean): Entry {
   return Object.fromEntries(Object.entries(entry).filter(([key]) => keep(key)))
-}
-
-/** YAML for a template slot: keys at `spaces` indentation, nothing when empty. */
-function indented(entry: Entry, spaces: number): string {
-  if (Object.keys(entry).length === 0) return ''
-  const pad = ' '.repeat(spaces)
-  return YAML.stringify(entry, {indent: 2, flowCollectionPadding: false})
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((line) => pad + line)
-    .join('\n')
-}
-
-/** Keep the file's own indentation when writing it back (cloud-init indents by 4). */
-function indentOf(text: string): number {
-  const first = /^( +)\S/m.exec(text)
-  return first ? first[1].length : 2
 }
 
 function hasAddress(addressing: Entry): boolean {

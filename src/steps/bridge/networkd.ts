@@ -2,8 +2,9 @@ import {wholeFile} from '../../engine/desired.js'
 import {StepFailure} from '../../engine/step.js'
 import type {Host} from '../../host/host.js'
 import {renderTemplate} from '../../render/template.js'
-import {type IniSection, iniValue, iniValues, parseIni, sectionsText} from './ini.js'
-import {type BridgeSpec, type StackConfig, bridgeMac, globMatches, sameMac} from './stack.js'
+import {type IniSection, iniValue, iniValues, parseIni, sectionsText} from '../../formats/ini.js'
+import {globMatches} from '../../formats/glob.js'
+import {type BridgeSpec, type StackConfig, bridgeMac, sameMac} from './stack.js'
 
 /** systemd.network(5) search path, highest precedence first: a file shadows same-named ones further down. */
 const DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network']

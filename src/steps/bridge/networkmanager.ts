@@ -4,7 +4,7 @@ import {wholeFile} from '../../engine/desired.js'
 import {StepFailure} from '../../engine/step.js'
 import type {Host} from '../../host/host.js'
 import {renderTemplate} from '../../render/template.js'
-import {type IniSection, iniValue, parseIni, sectionsText, withIniKey} from './ini.js'
+import {type IniSection, iniValue, parseIni, sectionsText, withIniKey} from '../../formats/ini.js'
 import {type BridgeSpec, type StackConfig, bridgeMac, sameMac} from './stack.js'
 
 const DIR = '/etc/NetworkManager/system-connections'

@@ -23,16 +23,6 @@ export interface StackConfig {
 /** Plans the configuration files of one network stack; reads the host, never changes it. `offline`: under --root. */
 export type StackPlanner = (host: Host, spec: BridgeSpec, offline: boolean) => Promise<StackConfig>
 
-/** Shell-style glob (`*`, `?`, `[...]`) as used by netplan's match.name and networkd's Name=. */
-export function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.replaceAll(/[.+^${}()|\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')
-  return new RegExp(`^${source}$`).test(name)
-}
-
-export function isGlob(pattern: string): boolean {
-  return /[*?[]/.test(pattern)
-}
-
 /** A MAC as the stacks write it (upper case, or NetworkManager's old "82;84;0;18;52;86" bytes) in sysfs's form. */
 export function normalizeMac(written: string): string {
   const value = written.trim()

@@ -1,6 +1,6 @@
 import {StepFailure} from '../../engine/step.js'
 import type {Host} from '../../host/host.js'
-import {isSection, type LvmSection, type LvmValue, parseLvmText, sectionAt} from './lvm-text.js'
+import {isSection, type LvmSection, type LvmValue, parseLvmText, sectionAt} from '../../formats/lvm-text.js'
 
 /** A physical volume as a metadata backup records it. */
 export interface BackupPv {

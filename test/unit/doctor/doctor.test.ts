@@ -147,6 +147,24 @@ describe('doctor where facts are missing', () => {
     expect(results.filter((c) => c.id.startsWith('boot.') && c.status === 'fail')).toEqual([])
   })
 
+  test('an /etc/default/grub the shell cannot source fails boot.loader with the file and line, and doctor still reports', () => {
+    const tree = makeTree({
+      '/etc/os-release': 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n',
+      '/etc/default/grub': 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet\n',
+      '/boot/grub/grub.cfg': '',
+    })
+    try {
+      const outcome = runDoctor({root: tree, verbose: false})
+      expect(check(outcome.document as DoctorReport, 'boot.loader')).toMatchObject({
+        status: 'fail',
+        detail: '/etc/default/grub line 2: unterminated quote: grub-mkconfig cannot source it',
+      })
+      expect(outcome.exitCode).toBe(1)
+    } finally {
+      removeTree(tree)
+    }
+  })
+
   test('a --root tree without /proc has no CPU or memory verdicts, not false failures', () => {
     const tree = makeTree({'/etc/os-release': 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'})
     try {

@@ -5,7 +5,6 @@ import {
   chooseNetworkStack,
   netifrcConfiguresInterfaces,
   parseDefaultRoute,
-  parseInterfacesFile,
   parseIpv6DefaultRoute,
 } from '../../../src/facts/network.js'
 import {fixture} from './fixtures.js'
@@ -38,14 +37,6 @@ describe('parseIpv6DefaultRoute', () => {
     expect(
       parseIpv6DefaultRoute('00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n'),
     ).toBeNull()
-  })
-})
-
-describe('parseInterfacesFile', () => {
-  it('lists configured interfaces except loopback', () => {
-    expect(parseInterfacesFile(fixture('debian-12', '/etc/network/interfaces'))).toEqual(['eno1'])
-    expect(parseInterfacesFile(fixture('debian-13', '/etc/network/interfaces'))).toEqual(['eno1', 'xenbr0'])
-    expect(parseInterfacesFile(fixture('linuxmint-22', '/etc/network/interfaces'))).toEqual([])
   })
 })
 

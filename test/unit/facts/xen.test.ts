@@ -1,7 +1,7 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {describeGuestConfig, featuresSayDom0, parseAutoballoon, xenCommandLineFromLog} from '../../../src/facts/xen.js'
-import {parseDeviceSpec, parseXlConfig} from '../../../src/facts/xlcfg.js'
+import {describeGuestConfig, featuresSayDom0, xenCommandLineFromLog} from '../../../src/facts/xen.js'
+import {parseAutoballoon, parseDeviceSpec, parseXlConfig} from '../../../src/formats/xlcfg.js'
 import {fixture} from './fixtures.js'
 
 describe('parseXlConfig', () => {

@@ -125,6 +125,34 @@ describe('bridge step on ifupdown', () => {
     })
   })
 
+  test('a stanza in a file sourced by a relative path is edited there; unsourced files are not ifupdown\'s', async () => {
+    const main = 'auto lo eno1\niface lo inet loopback\n\nsource interfaces.local\n'
+    const local = '# site network\niface eno1 inet static\n    address 192.0.2.10/24\n    gateway 192.0.2.1\n'
+    root = debian(main, {
+      '/etc/network/interfaces.local': local,
+      // Nothing sources interfaces.d here: ifupdown never reads this stanza, so it is no second definition.
+      '/etc/network/interfaces.d/old': 'iface eno1 inet dhcp\n',
+    })
+    const {applied, replan} = await applyThenReplan(root)
+    expect(applied.status).toBe('changed')
+    expect(read(root, 'etc/network/interfaces')).toBe('auto lo\niface lo inet loopback\n\nsource interfaces.local\n')
+    expect(read(root, 'etc/network/interfaces.local')).toBe(
+      `# site network\niface eno1 inet manual\n\nauto xenbr0\niface xenbr0 inet static\n    address 192.0.2.10/24\n    gateway 192.0.2.1\n    bridge_ports eno1\n    bridge_hw ${MAC}\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`,
+    )
+    expect(read(root, 'etc/network/interfaces.d/old')).toBe('iface eno1 inet dhcp\n')
+    expect(replan).toMatchObject({changes: []})
+  })
+
+  test('source-directory and globs are followed: stanzas for the uplink in two reached files are refused', async () => {
+    root = debian('source-directory sites\nsource /etc/network/extra/*.cfg\n', {
+      '/etc/network/sites/eno1': 'iface eno1 inet dhcp\n',
+      '/etc/network/extra/eno1.cfg': 'iface eno1 inet6 auto\n',
+    })
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow(
+      'eno1 has iface stanzas in several files (/etc/network/sites/eno1, /etc/network/extra/eno1.cfg)',
+    )
+  })
+
   test('a host already bridged by this configuration plans nothing, also when --uplink names xenbr0', async () => {
     root = debian(BRIDGED_DHCP)
     bridgeInSysfs(root, 'xenbr0', 'eno1')

@@ -134,6 +134,33 @@ network:
     expect(replan).toMatchObject({changes: []})
   })
 
+  test('an uplink configured through a merge key moves with what it resolves to; the anchor stays with its owner', async () => {
+    const shared = `network:
+  version: 2
+  ethernets:
+    enp2s0: &common
+      dhcp4: true
+      mtu: 9000
+    eno1:
+      <<: *common
+      match:
+        macaddress: "${MAC}"
+`
+    root = ubuntu({'/etc/netplan/01-shared.yaml': shared})
+    const {applied, replan} = await applyThenReplan(root)
+    expect(applied.status).toBe('changed')
+    const ours = readFileSync(path.join(root, OURS), 'utf8')
+    expect(ours).toContain(`    eno1:\n      mtu: 9000\n      match:\n        macaddress: ${MAC}\n      dhcp4: false\n`)
+    expect(ours).toMatch(/xenbr0:[^]*dhcp4: true/)
+    expect(readFileSync(path.join(root, '/etc/netplan/01-shared.yaml'), 'utf8')).toBe('network:\n  version: 2\n  ethernets:\n    enp2s0: &common\n      dhcp4: true\n      mtu: 9000\n')
+    expect(replan).toMatchObject({changes: []})
+  })
+
+  test("an uplink whose anchor another NIC's entry uses is refused, naming the file", async () => {
+    root = ubuntu({'/etc/netplan/01-shared.yaml': 'network:\n  version: 2\n  ethernets:\n    eno1: &common\n      dhcp4: true\n    enp2s0:\n      <<: *common\n'})
+    await expect(bridgeStep.plan(liveContext(root))).rejects.toThrow('/etc/netplan/01-shared.yaml shares ethernets.eno1 through YAML anchors')
+  })
+
   test('under --root the MAC comes from the match of the uplink it moves', async () => {
     root = treeFor(OS.ubuntu, {'/etc/netplan/50-cloud-init.yaml': CLOUD_INIT})
     const plan = await bridgeStep.plan(liveContext(root, {offline: true}))

@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
 import {Host} from '../../../src/host/host.js'
 import {backupDirectory, pvsInBackup} from '../../../src/steps/lvm/backup.js'
-import {parseLvmText, sectionAt} from '../../../src/steps/lvm/lvm-text.js'
+import {parseLvmText, sectionAt} from '../../../src/formats/lvm-text.js'
 import {describeSignatures, parseWipefsJson} from '../../../src/steps/lvm/signatures.js'
 import {lvmFixture} from '../../fixtures/lvm/load.js'
 import {makeTree, removeTree} from '../../lib/tree.js'

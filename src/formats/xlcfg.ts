@@ -1,5 +1,7 @@
 export type XlValue = string | number | Array<string | number>
 
+export type Autoballoon = 'on' | 'off' | 'auto'
+
 type Token = {kind: 'newline' | '=' | '+=' | '[' | ']' | ','} | {kind: 'string'; value: string} | {kind: 'atom'; value: string}
 
 /**
@@ -98,4 +100,12 @@ export function parseDeviceSpec(spec: string): Record<string, string> {
     if (equals > 0) fields[part.slice(0, equals).trim()] = part.slice(equals + 1).trim()
   }
   return fields
+}
+
+/** xl.conf `autoballoon`: "on"/"off"/"auto", or 1/0 in older configs. */
+export function parseAutoballoon(value: XlValue | undefined): Autoballoon | null {
+  if (value === 'on' || value === 1 || value === '1') return 'on'
+  if (value === 'off' || value === 0 || value === '0') return 'off'
+  if (value === 'auto') return 'auto'
+  return null
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {parseShellAssignments, splitWords} from '../../../src/facts/shell.js'
+import {parseShellAssignments, splitWords, unterminatedQuoteLine} from '../../../src/formats/shell.js'
 
 describe('splitWords', () => {
   it('removes quotes the way the shell does', () => {
@@ -62,5 +62,26 @@ W=after`
       GRUB_CMDLINE_LINUX_DEFAULT: 'quiet',
       R: 'quiet xen',
     })
+  })
+})
+
+describe('unterminatedQuoteLine', () => {
+  it('finds the line where a quote opens that nothing closes', () => {
+    const text = `# If you change this file, run 'update-grub' afterwards
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=5
+GRUB_DISTRIBUTOR=\`lsb_release -i -s 2> /dev/null || echo Debian\`
+GRUB_CMDLINE_LINUX_DEFAULT="quiet"
+GRUB_CMDLINE_LINUX=""
+GRUB_CMDLINE_XEN="dom0_mem=2048M,max:2048M
+#GRUB_TERMINAL=console
+`
+    expect(unterminatedQuoteLine(text)).toBe(7)
+    expect(unterminatedQuoteLine("X='it\\'s'\n")).toBe(1)
+  })
+
+  it('accepts quotes that span lines, escaped quotes, quotes in comments and in command substitutions', () => {
+    expect(unterminatedQuoteLine('A="one\ntwo"\nB=it\\\'s\nC="say \\"hi\\""\n# don\'t\nD=a#\'b\'\n')).toBeNull()
+    expect(unterminatedQuoteLine('D="$(sed \'s, release .*$,,g\' /etc/system-release)"\n')).toBeNull()
   })
 })

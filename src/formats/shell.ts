@@ -4,6 +4,8 @@
  * (`...`, $(...)) are kept verbatim.
  */
 
+import {CONTINUED, continuedLines} from './lines.js'
+
 const compoundOpeners = new Set(['if', 'case', 'for', 'while', 'until'])
 const compoundClosers = new Set(['fi', 'esac', 'done'])
 
@@ -100,8 +102,8 @@ function readDollarOrBacktick(line: string, start: number, vars: Record<string, 
 }
 
 /** Joins backslash-newline continuations, as the shell does before splitting. */
-export function logicalLines(text: string): string[] {
-  return text.replace(/\\\r?\n/g, '').split('\n')
+function logicalLines(text: string): string[] {
+  return continuedLines(text).map((group) => group.map((line, at) => (at < group.length - 1 ? line.replace(CONTINUED, '') : line)).join(''))
 }
 
 /**
@@ -132,4 +134,32 @@ export function parseShellAssignments(text: string, inherited: Record<string, st
     }
   }
   return vars
+}
+
+/**
+ * The line where a quote opens that nothing closes, or null. A shell sourcing such a file stops with a
+ * syntax error, so whatever sources it (grub-mkconfig) fails. Quotes may span lines; `#` starts a
+ * comment only at the start of a word, and a backslash outside single quotes escapes the next character.
+ */
+export function unterminatedQuoteLine(text: string): number | null {
+  let quote: string | null = null
+  let openedAt = 0
+  let line = 1
+  let wordStart = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '\n') line++
+    if (c === '\\' && quote !== "'") {
+      if (text[++i] === '\n') line++
+    } else if (quote !== null) {
+      if (c === quote) quote = null
+    } else if (c === '#' && wordStart) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++
+    } else if (c === "'" || c === '"') {
+      quote = c
+      openedAt = line
+    }
+    wordStart = quote === null && /[\s;&|()]/.test(c)
+  }
+  return quote === null ? null : openedAt
 }

@@ -1,0 +1,92 @@
+import {describe, expect, it} from '@jest/globals'
+import {readFileSync, readdirSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import ts from 'typescript'
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * Bottom first: a module may import its own layer and the layers below it, never one above. A layer is
+ * a directory, or a single file where that file's place differs from its directory's.
+ */
+const LAYERS: ReadonlyArray<{name: string; paths: string[]}> = [
+  {name: 'formats', paths: ['src/formats/', 'src/version.ts']},
+  {name: 'host', paths: ['src/host/']},
+  {name: 'render', paths: ['src/render/']},
+  // The user-facing error and exit-code contract and the --root opener: leaves every layer above may
+  // throw through. They sit in src/cli/ only because the commands needed them first.
+  {name: 'errors', paths: ['src/cli/errors.ts', 'src/cli/output.ts']},
+  {name: 'facts', paths: ['src/facts/']},
+  {name: 'distros', paths: ['src/distros/']},
+  {name: 'engine', paths: ['src/engine/']},
+  {name: 'steps', paths: ['src/steps/']},
+  {name: 'doctor', paths: ['src/doctor/']},
+  {name: 'cli', paths: ['src/cli/']},
+  {name: 'init', paths: ['src/init/']},
+  {name: 'commands', paths: ['src/commands/']},
+]
+
+/** Upward imports tolerated for now, each with who removes it. */
+const ALLOWED: ReadonlyArray<{from: string; to: string}> = []
+
+interface Edge {
+  from: string
+  to: string
+}
+
+function layerOf(file: string): number {
+  // The longest matching path wins, so a file listed on its own overrides its directory.
+  const matches = LAYERS.flatMap((layer, rank) => layer.paths.filter((prefix) => file === prefix || (prefix.endsWith('/') && file.startsWith(prefix))).map((prefix) => ({rank, length: prefix.length})))
+  if (matches.length === 0) throw new Error(`${file} belongs to no layer: add its directory to LAYERS`)
+  return matches.sort((a, b) => b.length - a.length)[0].rank
+}
+
+/** Imports that point to a higher layer, as "file imports target (layer → layer)". */
+function upwardImports(edges: Edge[]): string[] {
+  return edges
+    .filter(({from, to}) => layerOf(to) > layerOf(from))
+    .map(({from, to}) => `${from} imports ${to} (${LAYERS[layerOf(from)].name} → ${LAYERS[layerOf(to)].name})`)
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(path.join(REPO, dir), {withFileTypes: true}).flatMap((entry) => {
+    const file = `${dir}/${entry.name}`
+    if (entry.isDirectory()) return sourceFiles(file)
+    return entry.name.endsWith('.ts') ? [file] : []
+  })
+}
+
+/** Every relative import of every source file (static, type-only, re-exports and dynamic), as repo paths. */
+function importEdges(): Edge[] {
+  return sourceFiles('src').flatMap((from) =>
+    ts
+      .preProcessFile(readFileSync(path.join(REPO, from), 'utf8'), true, true)
+      .importedFiles.map((imported) => imported.fileName)
+      .filter((specifier) => specifier.startsWith('.'))
+      .map((specifier) => ({from, to: path.posix.join(path.posix.dirname(from), specifier.replace(/\.js$/, '.ts'))})),
+  )
+}
+
+const isAllowed = (edge: Edge) => ALLOWED.some((allowed) => allowed.from === edge.from && allowed.to === edge.to)
+
+describe('layers', () => {
+  const edges = importEdges()
+
+  it('every import points to its own layer or one below', () => {
+    expect(upwardImports(edges.filter((edge) => !isAllowed(edge)))).toEqual([])
+  })
+
+  it('every allowance is still needed (delete it once its import is gone)', () => {
+    expect(ALLOWED.filter((allowed) => !edges.some((edge) => isAllowed(edge) && edge.from === allowed.from && edge.to === allowed.to))).toEqual([])
+  })
+
+  it('names the file and the import that points up', () => {
+    expect(upwardImports([{from: 'src/facts/boot.ts', to: 'src/steps/boot.ts'}, {from: 'src/steps/boot.ts', to: 'src/facts/boot.ts'}])).toEqual([
+      'src/facts/boot.ts imports src/steps/boot.ts (facts → steps)',
+    ])
+    expect(upwardImports([{from: 'src/doctor/run-doctor.ts', to: 'src/cli/fast-doctor.ts'}])).toEqual([
+      'src/doctor/run-doctor.ts imports src/cli/fast-doctor.ts (doctor → cli)',
+    ])
+  })
+})
