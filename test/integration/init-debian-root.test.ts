@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
-import {spawn} from 'node:child_process'
-import {readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import Init from '../../src/commands/init.js'
 import {builtCli} from '../lib/built-cli.js'
@@ -12,11 +12,22 @@ import {asRoot, DebianImage} from './lib/debian-image.js'
 const whenRoot = asRoot ? describe : describe.skip
 
 const MINUTES = 60_000
-const UPLINK = 'enp0s3'
+/**
+ * The uplink is named like a NIC of the machine running the test, which facts read through chroot bind
+ * mounts used to mistake for the target's: the converged re-run below proves they no longer can.
+ */
+const UPLINK = localUplink()
+const JOURNAL_FILE = 'var/lib/xensetup/journal.jsonl'
+
+function localUplink(): string {
+  const route = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).map((line) => line.split('\t'))
+  return route.find((fields) => fields[1] === '00000000')?.[0] ?? 'lo'
+}
 
 interface InitResult {
   result: string
   run: string | null
+  notices: string[]
   steps: Array<{id: string; status: string; error: string | null; state: string | null}>
 }
 
@@ -46,17 +57,76 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     process.stderr.write(`init on a Debian 12 root, seconds: ${JSON.stringify(timings)}\n`)
   })
 
-  test('Ctrl-C during apt stops the run with exit 130, journaled, and the chroot mounts are gone', async () => {
-    // The installed CLI as an admin runs it: a signal goes to that process, not to jest.
-    const child = spawn(process.execPath, [builtCli(), 'init', '--root', image.mnt, '--yes', '--uplink', UPLINK, '--dom0-mem', '1024M', '--only', 'packages'], {stdio: 'ignore'})
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    const chrootMounts = () => readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.split(' ')[1]?.startsWith(`${image.mnt}/`))
-    for (let waited = 0; chrootMounts().length === 0 && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(chrootMounts().length).toBeGreaterThan(0)
-    child.kill('SIGINT')
-    expect(await exited).toBe(130)
-    expect(chrootMounts()).toEqual([])
-    expect(journal().at(-1)).toMatchObject({step: 'packages', kind: 'command', argv: expect.arrayContaining(['apt-get'])})
+  /** The installed CLI as an admin runs it, in its own process: signals go to it, not to jest. */
+  const spawnInit = (...extra: string[]) => {
+    const child = spawn(process.execPath, [builtCli(), 'init', '--root', image.mnt, '--yes', '--uplink', UPLINK, '--dom0-mem', '1024M', ...extra], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const exited = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => child.on('exit', (code) => resolve({code, stdout, stderr})))
+    return {child, exited}
+  }
+  const journalLines = () => (existsSync(path.join(image.mnt, JOURNAL_FILE)) ? journal() : [])
+  /** Waits until the run has announced (journaled the intent of) an apt-get command after `from` entries. */
+  const untilAptRuns = async (from: number) => {
+    for (let waited = 0; waited < 120_000; waited += 100) {
+      if (journalLines().slice(from).some((e) => e.kind === 'intent' && /apt-get/.test(e.change))) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error('apt-get never started')
+  }
+  // Commands run in private mount namespaces: the chroot mounts are never visible here.
+  const mountsUnderImage = () => readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.split(' ')[1]?.startsWith(`${image.mnt}/`))
+  /** Processes whose root directory is the image: a run's commands, alive or left running. */
+  const processesInImage = () =>
+    readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/root`) === image.mnt
+      } catch {
+        return false
+      }
+    })
+
+  test('one run per target: a second run exits 75 at once; SIGINT during apt stops the first with exit 130, journaled', async () => {
+    const from = journalLines().length
+    const first = spawnInit('--only', 'packages', '--json')
+    await untilAptRuns(from)
+    expect(mountsUnderImage()).toEqual([])
+    const lock = JSON.parse(file('/var/lib/xensetup/lock'))
+    expect(lock).toMatchObject({pid: first.child.pid, command: 'init', made: ['/usr/sbin/policy-rc.d']})
+
+    const second = await spawnInit('--only', 'packages').exited
+    expect(second.code).toBe(75)
+    expect(second.stderr).toMatch(new RegExp(`^xensetup: another xensetup run holds ${image.mnt}/var/lib/xensetup/lock \\(init, pid ${first.child.pid}, `))
+
+    first.child.kill('SIGINT')
+    const done = await first.exited
+    expect(done.code).toBe(130)
+    expect(JSON.parse(done.stdout)).toMatchObject({result: 'interrupted', steps: [{id: 'packages', status: 'interrupted'}]})
+    expect(journalLines().at(-1)).toMatchObject({kind: 'run-end', result: 'interrupted', stoppedAt: 'packages'})
+    expect(existsSync(path.join(image.mnt, 'var/lib/xensetup/lock'))).toBe(false)
+    expect(existsSync(path.join(image.mnt, 'usr/sbin/policy-rc.d'))).toBe(false)
+    expect(mountsUnderImage()).toEqual([])
+    expect(processesInImage()).toEqual([])
+  }, 5 * MINUTES)
+
+  test('a SIGKILLed run leaves no mount and no process; doctor reports its lock and policy-rc.d; the next run removes them', async () => {
+    const from = journalLines().length
+    const run = spawnInit('--only', 'packages')
+    await untilAptRuns(from)
+    run.child.kill('SIGKILL')
+    await run.exited
+    // Its commands die with it (parent-death signals down the chain), and their mounts with them.
+    for (let waited = 0; processesInImage().length > 0 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(processesInImage()).toEqual([])
+    expect(mountsUnderImage()).toEqual([])
+    expect(existsSync(path.join(image.mnt, 'usr/sbin/policy-rc.d'))).toBe(true)
+    const doctor = JSON.parse(execFileSync(process.execPath, [builtCli(), 'doctor', '--root', image.mnt, '--json'], {encoding: 'utf8'}).toString())
+    expect(doctor.checks.find((c: {id: string}) => c.id === 'host.xensetup_run')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(new RegExp(`^a killed run left its lock and /usr/sbin/policy-rc.d: init \\(pid ${run.child.pid}, `)),
+    })
   }, 5 * MINUTES)
 
   test('an apt failure stops the run at packages, journaled, and nothing after it runs', async () => {
@@ -67,18 +137,28 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
       const {doc, exitCode} = await timed('failing run', () => init())
       expect(exitCode).toBe(1)
       expect(doc.result).toBe('failed')
+      // The killed run before it: its lock taken over, its policy-rc.d removed, both said and journaled.
+      expect(doc.notices).toEqual([expect.stringMatching(/^took over the lock of a run that is gone \(pid \d+, .*\); removed what it left: .*\/usr\/sbin\/policy-rc\.d$/)])
+      expect(journal().filter((e) => e.run === doc.run && e.kind === 'cleanup')).toEqual([expect.objectContaining({removed: ['/usr/sbin/policy-rc.d']})])
       expect(statuses(doc)).toMatchObject({packages: 'failed', boot: 'pending', services: 'pending', xenfs: 'pending'})
       expect(doc.steps[0].error).toMatch(/apt-get install .* exited 100/)
       const failed = journal().filter((e) => e.run === doc.run)
-      expect(failed.at(-1)).toMatchObject({step: 'packages', kind: 'command', exitCode: 100})
+      expect(failed.at(-2)).toMatchObject({step: 'packages', kind: 'command', exitCode: 100})
+      expect(failed.at(-1)).toMatchObject({kind: 'run-end', result: 'failed', stoppedAt: 'packages'})
       expect(file('/var/lib/dpkg/status')).not.toMatch(/Package: xen-system-amd64\nStatus: install ok installed/)
     } finally {
       rmSync(hook)
     }
   }, 20 * MINUTES)
 
-  test('the re-run installs and configures everything for real', async () => {
+  test('the re-run finishes what a killed dpkg left, then installs and configures everything for real', async () => {
+    // A package left half-configured, as a dpkg killed in its postinst leaves it: apt would refuse to run.
+    const status = path.join(image.mnt, 'var/lib/dpkg/status')
+    writeFileSync(status, readFileSync(status, 'utf8').replace(/(Package: adduser\nStatus: install ok) installed/, '$1 half-configured'))
+    expect(file('/var/lib/dpkg/status')).toMatch(/Package: adduser\nStatus: install ok half-configured/)
     const {doc, exitCode} = await timed('first full run', () => init())
+    expect(journal().filter((e) => e.run === doc.run && e.kind === 'command')[0]).toMatchObject({argv: ['dpkg', '--configure', '-a'], exitCode: 0})
+    expect(file('/var/lib/dpkg/status')).toMatch(/Package: adduser\nStatus: install ok installed/)
     expect(doc.steps.filter((s) => s.error)).toEqual([])
     expect(exitCode).toBe(0)
     expect(statuses(doc)).toEqual({packages: 'changed', boot: 'changed', services: 'unchanged', xenfs: 'changed', bridge: 'changed', lvm: 'changed'})
@@ -98,6 +178,9 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     expect(file('/etc/xen/xl.conf')).toMatch(/^autoballoon="off"$/m)
     // xenbr0 written for ifupdown; the VG exists on the loop device (LVM's own metadata backup).
     expect(file('/etc/network/interfaces')).toMatch(/iface xenbr0 inet/)
+    // The uplink's name is this machine's own NIC: what the tree says was written, never this machine's MAC.
+    const localMac = readFileSync(`/sys/class/net/${UPLINK}/address`, 'utf8').trim()
+    expect(file('/etc/network/interfaces')).not.toContain(localMac)
     expect(file('/etc/lvm/backup/vg0')).toContain(`device = "${image.vgDevice}"`)
     // Every change is journaled; originals backed up before their first change.
     const changes = journal().filter((e) => e.run === doc.run)
