@@ -30,7 +30,7 @@ describeAsRoot('a dry run on a hostile image changes nothing and runs nothing of
   let loop = ''
 
   beforeAll(() => {
-    cpSync(FIXTURE, root, {recursive: true})
+    cpSync(FIXTURE, root, {recursive: true, verbatimSymlinks: true})
     mkdirSync(outside)
     writeFileSync(path.join(outside, 'keep'), 'outside the root\n')
     // The image's own wipefs would escape and write on this machine if xensetup ran it.
