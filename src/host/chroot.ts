@@ -32,7 +32,7 @@ export class ChrootRunner implements CommandRunner {
     if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run \`npm run build\``)
     this.holdDaemons()
     const wrapped = ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', '--', process.execPath, HELPER, JSON.stringify(spec)]
-    const result = await this.outer.run(wrapped, options)
+    const result = await this.outer.run(wrapped, {...options, shown: ['chroot', this.target.root, ...argv]})
     return {...result, argv}
   }
 

@@ -4,6 +4,8 @@ export interface RunOptions {
   input?: string
   timeoutMs?: number
   env?: Record<string, string>
+  /** What `-v` shows instead of argv (the command as the target runs it, without its wrapping). */
+  shown?: string[]
 }
 
 export interface RunResult {
@@ -46,7 +48,7 @@ export class ExecaRunner implements CommandRunner {
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const {execa} = await import('execa')
-    this.log?.(argv)
+    this.log?.(options.shown ?? argv)
     const [file, ...args] = argv
     const result = await execa(file, args, {
       reject: false,
