@@ -102,7 +102,7 @@ export class Session {
     if (this.target.isLive && process.getuid?.() !== 0) {
       throw new UserError('changing this machine needs root', 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
     }
-    const outcome = this.lock.acquire(request.command)
+    const outcome = this.acquireLock(request.command)
     if ('held' in outcome) {
       const {pid, startedAt, command} = outcome.held
       throw new UserError(
@@ -117,6 +117,18 @@ export class Session {
       this.notices.push(
         `took over the lock of a run that is gone (pid ${outcome.stale.pid}, started ${outcome.stale.startedAt})${removed.length > 0 ? `; removed what it left: ${removed.map((p) => this.target.display(p)).join(', ')}` : ''}`,
       )
+    }
+  }
+
+  private acquireLock(command: string): ReturnType<RunLock['acquire']> {
+    try {
+      return (this.lock as RunLock).acquire(command)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const where = this.target.display(LOCK)
+      if (code === 'EROFS') throw new UserError(`cannot take ${where}: the target is read-only`, 'mount it read-write to change it, or look with --dry-run', EXIT.usage)
+      if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot take ${where}: permission denied`, 'changing a target needs root: run it with sudo, or look first with --dry-run', EXIT.notRoot)
+      throw error
     }
   }
 
