@@ -10,7 +10,7 @@ export abstract class BaseCommand extends Command {
     root: Flags.string({
       helpGroup: 'GLOBAL',
       summary: 'Directory that stands for the target machine (facts read and files written under it).',
-      description: 'Commands that change the system run inside it with chroot, with /proc, /sys and /dev mounted for the run.',
+      description: 'Every path is resolved inside it as in a chroot (links cannot lead out). Commands that change the target run inside it, each in private mount and PID namespaces with /proc, /sys and /dev of their own.',
       default: '/',
     }),
     verbose: Flags.boolean({char: 'v', helpGroup: 'GLOBAL', summary: 'Show each command as it runs.'}),

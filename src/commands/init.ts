@@ -9,6 +9,7 @@ export default class Init extends BaseCommand {
 
   static description = `Each step states its desired state and changes only what differs, so a re-run on a configured host changes nothing.
 Every changed file is backed up under /var/lib/xensetup/backups/<run>/ and every change is journaled in /var/lib/xensetup/journal.jsonl.
+One run per target at a time (exit 75 while another holds /var/lib/xensetup/lock); SIGINT/SIGTERM stop it before its next change (exit 130).
 On a terminal, init shows the plan and asks before applying; with --yes or without a terminal it uses flags and defaults.`
 
   static examples = [
