@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
-import {EXIT, UserError} from './errors.js'
-import {errorOutput} from './output.js'
+import {EXIT, UserError} from '../errors.js'
+import {errorOutput} from '../render/output.js'
 
 /** Global flags, --json, and the one-line error contract shared by every command. */
 export abstract class BaseCommand extends Command {

@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {runDoctor} from '../doctor/run-doctor.js'
-import {UserError} from './errors.js'
-import {errorOutput, jsonText} from './output.js'
+import {UserError} from '../errors.js'
+import {errorOutput, jsonText} from '../render/output.js'
 
 interface ManifestFlag {
   name: string

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
-import {EXIT} from './errors.js'
-import {errorOutput} from './output.js'
+import {EXIT} from '../errors.js'
+import {errorOutput} from '../render/output.js'
 
 /**
  * `xensetup typo --json` must still answer with one JSON document, which oclif's own "command not

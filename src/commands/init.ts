@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {openHost} from '../cli/output.js'
+import {openHost} from '../host/open.js'
 import {runInit} from '../init/run-init.js'
 import {STEP_IDS} from '../steps/ids.js'
 

@@ -1,5 +1,5 @@
-import {EXIT, UserError} from '../cli/errors.js'
-import {openHost} from '../cli/output.js'
+import {EXIT, UserError} from '../errors.js'
+import {openHost} from '../host/open.js'
 import {gatherFacts} from '../facts/index.js'
 import {Host} from '../host/host.js'
 import {CATALOGUE} from './catalogue.js'

@@ -1,4 +1,4 @@
-import {EXIT, UserError} from '../cli/errors.js'
+import {EXIT, UserError} from '../errors.js'
 import {ChrootRunner} from '../host/chroot.js'
 import {Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, ExecaRunner, RefusingRunner} from '../host/runner.js'

@@ -1,4 +1,4 @@
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../errors.js'
 import {parseMiB} from '../formats/xen-command-line.js'
 
 /** Smallest dom0 the Xen and XenServer docs consider workable; below it dom0 swaps or OOMs. */

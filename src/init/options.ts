@@ -1,4 +1,4 @@
-import {EXIT, UserError} from '../cli/errors.js'
+import {EXIT, UserError} from '../errors.js'
 import {xenEntry, xenOption} from '../facts/boot.js'
 import type {Facts} from '../facts/types.js'
 import {dom0MemMiB} from '../formats/xen-command-line.js'

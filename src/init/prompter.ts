@@ -1,4 +1,4 @@
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../errors.js'
 
 /**
  * Asks the admin only when both stdin and stdout are terminals and --yes was not given; otherwise a

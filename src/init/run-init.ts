@@ -1,4 +1,4 @@
-import {EXIT, UserError} from '../cli/errors.js'
+import {EXIT, UserError} from '../errors.js'
 import {profileFor} from '../distros/profile.js'
 import {type RunDocument, Session} from '../engine/session.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'

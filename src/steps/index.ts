@@ -1,4 +1,4 @@
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../errors.js'
 import type {Step} from '../engine/step.js'
 import {bootStep} from './boot.js'
 import {bridgeStep} from './bridge.js'

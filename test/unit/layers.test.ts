@@ -11,12 +11,10 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url))
  * a directory, or a single file where that file's place differs from its directory's.
  */
 const LAYERS: ReadonlyArray<{name: string; paths: string[]}> = [
-  {name: 'formats', paths: ['src/formats/', 'src/version.ts']},
+  // errors.ts is the user-facing error and exit-code contract every layer may throw through.
+  {name: 'formats', paths: ['src/formats/', 'src/version.ts', 'src/errors.ts']},
   {name: 'host', paths: ['src/host/']},
   {name: 'render', paths: ['src/render/']},
-  // The user-facing error and exit-code contract and the --root opener: leaves every layer above may
-  // throw through. They sit in src/cli/ only because the commands needed them first.
-  {name: 'errors', paths: ['src/cli/errors.ts', 'src/cli/output.ts']},
   {name: 'facts', paths: ['src/facts/']},
   {name: 'distros', paths: ['src/distros/']},
   {name: 'engine', paths: ['src/engine/']},
