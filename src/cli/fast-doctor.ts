@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {runDoctor} from '../doctor/run-doctor.js'
-import {UserError} from '../errors.js'
+import {EXIT, UserError} from '../errors.js'
 import {errorOutput, jsonText} from '../render/output.js'
 
 interface ManifestFlag {
@@ -36,9 +36,11 @@ export function fastDoctor(argv: string[], manifest: URL): boolean {
     process.exitCode = outcome.exitCode
     process.stdout.write(json ? jsonText(outcome.document) : outcome.text)
   } catch (error) {
-    if (!(error instanceof UserError)) throw error
-    process.exitCode = error.exitCode
-    const output = errorOutput({message: error.message, hint: error.hint, exitCode: error.exitCode}, json)
+    // Whatever went wrong is one line (or one JSON document), as oclif's commands report it.
+    const known = error instanceof UserError
+    const exitCode = known ? error.exitCode : EXIT.failure
+    process.exitCode = exitCode
+    const output = errorOutput({message: (error as Error).message ?? String(error), hint: known ? error.hint : null, exitCode}, json)
     process[output.stream].write(output.text)
   }
   return true

@@ -25,6 +25,8 @@ export interface CommandChange {
   timeoutMs?: number
   /** Files the command rewrites (grub.cfg, grubenv): backed up before it runs, like xensetup's own writes. */
   rewrites?: string[]
+  /** The command installs packages (or finishes installing them): files they ship may appear. */
+  installs?: true
 }
 
 export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'failed' | 'interrupted'

@@ -11,7 +11,7 @@ const MAX_ROUNDS = 3
 export interface ApplyEvents {
   onChange?: (change: Change) => void
   /** A step planned again before it ran, because an earlier step of this run changed the target. */
-  onReplan?: (report: StepReport) => void
+  onReplan?: (report: StepReport) => Promise<void> | void
 }
 
 /**
@@ -21,6 +21,10 @@ export interface ApplyEvents {
 export class Engine<C> {
   /** Set once this run changed the target: from then on a later step's plan may differ from the one shown. */
   private changedTarget = false
+  /** Files this run wrote, or that a command it ran rewrites (declared by the command). */
+  private readonly touched = new Set<string>()
+  /** A command of this run installed packages, which may bring files a shown plan saw missing. */
+  private installedPackages = false
 
   constructor(
     private readonly host: Host,
@@ -75,7 +79,8 @@ export class Engine<C> {
       if (!this.changedTarget) {
         throw new StepFailure(`the plan for ${step.id} changed since it was shown (${whatDiffers(shown, latest, this.host)}); nothing of it was applied: run again to see the new plan`)
       }
-      events.onReplan?.(latest)
+      this.ensureOnlyOurChanges(step.id, shown, latest)
+      await events.onReplan?.(latest)
     }
     if (latest.status !== 'pending') return latest
     const applied: Change[] = []
@@ -84,7 +89,7 @@ export class Engine<C> {
         throw new StepFailure(`${step.id} did not converge; still wants: ${latest.changes.map(describeChange).join('; ')}`)
       }
       for (const change of latest.changes) {
-        this.stop.check(`before ${step.id}: ${describeChange(change)}`)
+        await this.stop.check(`before ${step.id}: ${describeChange(change)}`)
         events.onChange?.(change)
         this.journal?.record({kind: 'intent', step: step.id, change: describeChange(change)})
         this.changedTarget = true
@@ -96,6 +101,24 @@ export class Engine<C> {
       if (latest.status === 'skipped') throw new StepFailure(`${step.id} became inapplicable while applying: ${latest.reason}`)
     }
     return {...latest, status: 'changed', reason: undefined, changes: applied}
+  }
+
+  /**
+   * A step planned again after earlier steps ran may differ from what was shown only where this run made
+   * the difference: a file it wrote, one a command it ran rewrites, or one a package it installed
+   * brought. Anything else changed the file behind the admin's back, and nothing of the step is applied.
+   */
+  private ensureOnlyOurChanges(stepId: string, shown: StepReport, latest: StepReport): void {
+    const foreign = latest.changes.flatMap((change) => {
+      if (change.kind !== 'file' || this.touched.has(change.path)) return []
+      const was = shown.changes.find((c): c is FileChange => c.kind === 'file' && c.path === change.path)
+      if (was && was.before === change.before) return []
+      if (this.installedPackages && (was === undefined || was.before === null)) return []
+      return [this.host.display(change.path)]
+    })
+    if (foreign.length > 0) {
+      throw new StepFailure(`${foreign.join(', ')} changed since the plan was shown, and not by this run; nothing of ${stepId} was applied: run again to see the new plan`)
+    }
   }
 
   /** Before anything is applied: every file the shown plan edits must still hold what the plan read. */
@@ -117,12 +140,15 @@ export class Engine<C> {
       gid: process.getgid?.() ?? 0,
     }
     const encoding = change.encoding ?? 'utf8'
+    this.touched.add(change.path)
     this.host.write(change.path, change.after, encoding, ownership)
     this.journal?.record({step, kind: 'file', path: change.path, backup, created: current === null, sha256: sha256(change.after, encoding)})
   }
 
   private async applyCommand(step: string, change: CommandChange): Promise<void> {
     const backups = Object.fromEntries((change.rewrites ?? []).map((path) => [path, this.journal?.backup(path) ?? null]))
+    for (const path of change.rewrites ?? []) this.touched.add(path)
+    if (change.installs) this.installedPackages = true
     const started = Date.now()
     const result = await this.runner.run(change.argv, {env: change.env, timeoutMs: change.timeoutMs})
     this.journal?.record({step, kind: 'command', argv: change.argv, exitCode: result.exitCode, durationMs: Date.now() - started, backups})

@@ -88,12 +88,32 @@ export class Session {
       stoppedAt = document.steps.find((step) => step.status === 'interrupted' || step.status === 'failed')?.id
       return document
     } finally {
-      await session.runner.close?.()
-      if (session.journal?.started) session.journal.record({kind: 'run-end', result, durationMs: Date.now() - started, ...(stoppedAt ? {stoppedAt} : {})})
-      session.lock?.release()
-      session.stop.unlisten()
-      if (session.stop.requested) process.exitCode = EXIT.interrupted
+      await session.cleanUp(() => {
+        if (session.journal?.started) session.journal.record({kind: 'run-end', result, durationMs: Date.now() - started, ...(stoppedAt ? {stoppedAt} : {})})
+      })
     }
+  }
+
+  /**
+   * Every cleanup action runs whatever the others do: a journal that cannot be written must not leave
+   * the lock behind. What fails is said on stderr, once, and does not replace the run's own result.
+   */
+  private async cleanUp(endJournal: () => void): Promise<void> {
+    const problems: string[] = []
+    const attempt = async (action: () => unknown) => {
+      try {
+        await action()
+      } catch (error) {
+        problems.push((error as Error).message)
+      }
+    }
+    await attempt(() => this.runner.close?.())
+    await attempt(endJournal)
+    await attempt(() => this.lock?.release())
+    await this.stop.settle()
+    this.stop.unlisten()
+    if (this.stop.requested) process.exitCode = EXIT.interrupted
+    for (const problem of problems) process.stderr.write(`${safeText(`xensetup: while cleaning up: ${problem}`)}\n`)
   }
 
   /** Takes the lock (a real run), cleans what a killed run left, journals the start. */
@@ -180,13 +200,16 @@ export class Session {
       show(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; run again to see the new plan.\n`)
       return document('failed', planned.map((view) => (view.changes.length > 0 ? {...view, status: 'failed', error: `changed since the plan was shown: ${drifted.join(', ')}`} : view)))
     }
-    const onReplan = (report: StepReport) => {
-      void viewSteps([report], this.target).then((views) => show(`${report.id} was planned again after the earlier steps changed the target:\n${planText(views, this.target, false, true)}`))
+    const onReplan = async (report: StepReport) => {
+      const views = await viewSteps([report], this.target)
+      show(`${report.id} was planned again after the earlier steps changed the target; applying:\n${planText(views, this.target, false, true)}`)
     }
     const reports = await applySteps(engine, steps, shown, rendererFor(request.json), onReplan)
     const views = await viewSteps(reports, this.target)
     const failed = reports.find((r) => r.status === 'failed')
-    const interrupted = reports.some((r) => r.status === 'interrupted')
+    // A signal after the last change still ends the run as interrupted: exit code and result agree.
+    await this.stop.settle()
+    const interrupted = reports.some((r) => r.status === 'interrupted') || this.stop.requested !== null
     if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
     show(resultText(views, this.journal?.runId ?? null, this.target))
     return document(interrupted ? 'interrupted' : failed ? 'failed' : 'ok', views, true)

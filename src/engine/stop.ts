@@ -36,8 +36,18 @@ export class StopSignal {
     process.off('SIGTERM', this.handler)
   }
 
-  /** Throws Interrupted when a signal came; `where` says what was about to happen. */
-  check(where: string): void {
+  /**
+   * Throws Interrupted when a signal came; `where` says what was about to happen. Node runs signal
+   * handlers only when its event loop turns, which a run of synchronous file writes never lets it do:
+   * one turn is taken first, so a signal that arrived during the previous write is seen here.
+   */
+  async check(where: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve))
     if (this.received) throw new Interrupted(where)
+  }
+
+  /** Lets a signal that is already pending reach the handler (before the handlers are removed). */
+  async settle(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve))
   }
 }

@@ -1,4 +1,4 @@
-import {chmodSync, chownSync, closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {chmodSync, chownSync, closeSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
 export interface FileOwnership {
@@ -42,7 +42,9 @@ export function writeAtomic(realPath: string, bytes: Buffer, ownership: FileOwne
 function removeStaleTemps(dir: string, base: string): void {
   const prefix = `.${base}${TEMP_MARK}`
   for (const name of readdirSync(dir)) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(path.join(dir, name), {force: true})
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue
+    // Only files are ours to remove; anything else at such a name is left for the admin to see.
+    if (lstatSync(path.join(dir, name)).isFile()) rmSync(path.join(dir, name), {force: true})
   }
 }
 

@@ -30,6 +30,8 @@ export function canonicalInRoot(root: string, target: string, followLast = true)
     try {
       link = lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENAMETOOLONG' || code === 'ELOOP') throw new HostPathError(target, 'cannot be resolved: the path its links lead to is too long or loops')
       if (!isMissing(error)) throw error
       // Nothing exists below a missing directory, so plain names after it are safe to keep as written.
       // The kernel answers ENOENT to a `..` after one; so does this, rather than resolve what follows

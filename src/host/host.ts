@@ -66,14 +66,28 @@ export class Host {
     return this.stat(target)?.isDirectory() ?? false
   }
 
-  /** Entry names of a directory, sorted; empty when it does not exist. */
+  /**
+   * Entry names of a directory, sorted; empty when it does not exist. A name that is not UTF-8 could not
+   * be named back to the file system, so it is refused rather than silently passed over.
+   */
   list(target: string): string[] {
+    let names: Buffer[]
     try {
-      return readdirSync(this.real(target)).sort()
+      names = readdirSync(this.real(target), {encoding: 'buffer'})
     } catch (error) {
       if (isMissing(error)) return []
       throw error
     }
+    return names
+      .map((name) => {
+        const text = name.toString('utf8')
+        if (!Buffer.from(text, 'utf8').equals(name)) {
+          const shown = [...name].map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('')
+          throw new HostPathError(this.display(target), `holds a file name that is not UTF-8 ("${shown}"); rename that file`)
+        }
+        return text
+      })
+      .sort()
   }
 
   /** A symlink's target as stored, or undefined when the path is not a symlink. */
@@ -140,21 +154,23 @@ export class Host {
   }
 
   /**
-   * Creates a directory and its missing parents with exactly `mode` (0755 by default) whatever the
-   * umask, each one inside the root.
+   * Creates a directory and its missing parents inside the root, whatever the umask: the parents 0755
+   * (/var made 0700 would lock every daemon out of it), the directory itself with `mode`.
    */
   mkdirs(target: string, mode = 0o755): void {
     const destination = this.canonical(target)
+    const parts = destination.split('/').filter(Boolean)
     let current = ''
-    for (const part of destination.split('/').filter(Boolean)) {
+    parts.forEach((part, index) => {
       current = `${current}/${part}`
       const real = joinRoot(this.root, current)
       const found = lstatOrUndefined(real)
-      if (found?.isDirectory()) continue
+      if (found?.isDirectory()) return
       if (found) throw new HostPathError(this.display(current), 'is not a directory')
-      mkdirSync(real, {mode})
-      chmodSync(real, mode)
-    }
+      const wanted = index === parts.length - 1 ? mode : 0o755
+      mkdirSync(real, {mode: wanted})
+      chmodSync(real, wanted)
+    })
   }
 
   /** Where a file can be written: its in-root target; a dangling link or a non-file is refused. */

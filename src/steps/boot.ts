@@ -55,11 +55,13 @@ const TOOL_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin',
  * The boot step regenerates grub.cfg, so GRUB's tooling must be there and GRUB installed on the disk
  * (its directory under /boot exists). No step installs GRUB: say so before the packages go in, not after.
  */
-function ensureGrubInstalled({host, profile}: InitContext): void {
-  const tool = profile.boot.mkconfig[0]
-  if (!TOOL_DIRS.some((dir) => host.exists(`${dir}/${tool}`))) {
+function ensureGrubInstalled({host, profile, options}: InitContext): void {
+  const {mkconfig, setDefault, oneTime} = profile.boot
+  const tools = [mkconfig[0], (options.trialBoot ? oneTime : setDefault)[0]]
+  const missing = tools.filter((tool) => !TOOL_DIRS.some((dir) => host.exists(`${dir}/${tool}`)))
+  if (missing.length > 0) {
     throw new StepFailure(
-      `${tool} is not installed in ${host.display('/')}, so no Xen boot entry can be generated; install GRUB for this machine's firmware (on Debian: grub-pc or grub-efi-amd64) and run grub-install, or leave the boot entry out with --skip boot`,
+      `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not installed in ${host.display('/')}, so the Xen boot entry cannot be generated and made the default; install GRUB for this machine's firmware (on Debian: grub-pc or grub-efi-amd64) and run grub-install, or leave the boot entry out with --skip boot`,
     )
   }
   const dir = path.posix.dirname(profile.boot.grubCfg)

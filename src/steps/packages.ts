@@ -25,13 +25,14 @@ export const packagesStep: Step<InitContext> = {
       changes.push({
         kind: 'command',
         argv: ['dpkg', '--configure', '-a'],
+        installs: true,
         why: `finish what an interrupted package run left${what.length > 0 ? ` (${what.join(', ')})` : ''}`,
       })
     }
     if (missing.length === 0) return {changes, state}
     const why = `install ${missing.join(', ')}`
     if (profile.refresh) changes.push({kind: 'command', argv: profile.refresh, why: 'refresh the package index'})
-    changes.push({kind: 'command', argv: [...profile.install, ...missing], why})
+    changes.push({kind: 'command', argv: [...profile.install, ...missing], why, installs: true})
     return {changes, state}
   },
 }

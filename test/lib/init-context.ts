@@ -36,7 +36,11 @@ export function contextFor(root: string, options: Partial<InitOptions> = {}, pro
 /** GRUB's tooling and a GRUB installed on the disk (its modules under /boot), as the boot step requires. */
 export const GRUB_INSTALLED: Record<string, string> = {
   '/usr/sbin/grub-mkconfig': '',
+  '/usr/sbin/grub-set-default': '',
+  '/usr/sbin/grub-reboot': '',
   '/usr/sbin/grub2-mkconfig': '',
+  '/usr/sbin/grub2-set-default': '',
+  '/usr/sbin/grub2-reboot': '',
   '/boot/grub/i386-pc/normal.mod': '',
   '/boot/grub2/i386-pc/normal.mod': '',
 }

@@ -31,7 +31,7 @@ function debian(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** The tool but no GRUB directory under /boot: grub-mkconfig present, grub-install never run. */
-const TOOL_ONLY = {'/usr/sbin/grub-mkconfig': ''}
+const TOOL_ONLY = {'/usr/sbin/grub-mkconfig': '', '/usr/sbin/grub-set-default': ''}
 
 const XEN_PACKAGES = ['xen-system-amd64', 'qemu-system-xen']
 
@@ -50,10 +50,16 @@ afterEach(() => {
 
 describe('boot: GRUB must be there before anything is installed', () => {
   test('a Debian tree without grub-mkconfig: the plan fails naming the tool and --skip boot', async () => {
-    root = makeTree(debian({'/boot/grub/i386-pc/normal.mod': ''}))
+    root = makeTree(debian({'/boot/grub/i386-pc/normal.mod': '', '/usr/sbin/grub-set-default': ''}))
     const plan = bootStep.plan(contextFor(root, {steps: ['packages', 'boot']}))
     await expect(plan).rejects.toBeInstanceOf(StepFailure)
     await expect(bootStep.plan(contextFor(root))).rejects.toThrow(new RegExp(`^grub-mkconfig is not installed in ${root}.*--skip boot`))
+  })
+
+  test('grub-mkconfig without grub-set-default (or grub-reboot for --trial-boot): the plan fails naming the missing tool', async () => {
+    root = makeTree(debian({'/usr/sbin/grub-mkconfig': '', '/usr/sbin/grub-reboot': '', '/boot/grub/i386-pc/normal.mod': ''}))
+    await expect(bootStep.plan(contextFor(root))).rejects.toThrow(new RegExp(`^grub-set-default is not installed in ${root}`))
+    await expect(bootStep.plan(contextFor(root, {trialBoot: true}))).resolves.toMatchObject({changes: expect.any(Array)})
   })
 
   test('grub-mkconfig in /usr/sbin but no /boot/grub: the plan fails naming the missing directory', async () => {
@@ -67,7 +73,7 @@ describe('boot: GRUB must be there before anything is installed', () => {
   })
 
   test.each(['/usr/local/sbin', '/usr/bin', '/sbin', '/bin'])('grub-mkconfig found in %s counts too', async (dir) => {
-    root = makeTree(debian({[`${dir}/grub-mkconfig`]: '', '/boot/grub/i386-pc/normal.mod': ''}))
+    root = makeTree(debian({[`${dir}/grub-mkconfig`]: '', [`${dir}/grub-set-default`]: '', '/boot/grub/i386-pc/normal.mod': ''}))
     const plan = await bootStep.plan(contextFor(root))
     expect(argvs(plan)).toEqual([['grub-mkconfig', '-o', '/boot/grub/grub.cfg']])
   })
@@ -93,7 +99,7 @@ describe('boot: GRUB must be there before anything is installed', () => {
     const before = snapshot(root)
     const out = await runCommand(Init, ['--root', root, '--yes', '--verbose', '--skip', 'bridge'])
     expect(out.exitCode).toBe(1)
-    expect(out.stdout).toMatch(/^! boot: .*\n {4}cannot plan: grub-mkconfig is not installed in .*--skip boot/m)
+    expect(out.stdout).toMatch(/^! boot: .*\n {4}cannot plan: grub-mkconfig and grub-set-default are not installed in .*--skip boot/m)
     expect(out.stdout).toMatch(/^\* packages: /m)
     expect(out.stdout).toMatch(/boot cannot be done as asked: nothing will be applied until that is fixed\./)
     expect(out.stdout).not.toMatch(/Nothing to do/)
