@@ -23,26 +23,27 @@ function stanzas(text: string, separator: string, keys: readonly string[]): Arra
 }
 
 /**
- * /var/lib/dpkg/status: packages whose Status ends in "ok installed" (wanted as `install`, or `hold`,
- * which is still installed). Removed-but-configured packages ("deinstall ok config-files") are left out.
+ * /var/lib/dpkg/status in one pass (it runs to megabytes, read on every doctor start): packages whose
+ * Status ends in "ok installed" (wanted as `install`, or `hold`, which is still installed; removed-but-
+ * configured "deinstall ok config-files" are left out), and those a dpkg run stopped midway through
+ * (dpkg --audit's cases: half-installed, unpacked, half-configured, triggers pending or awaited).
  */
-export function parseDpkgStatus(text: string): Record<string, string> {
+export function parseDpkgDatabase(text: string): {installed: Record<string, string>; unfinished: string[]} {
   const installed: Record<string, string> = {}
+  const unfinished: string[] = []
   for (const fields of stanzas(text, ':', ['Package', 'Version', 'Status'])) {
     const name = fields.get('Package')
     const version = fields.get('Version')
-    if (name && version && /^(install|hold) ok installed$/.test(fields.get('Status') ?? '') && !(name in installed)) {
-      installed[name] = version
-    }
+    const status = fields.get('Status') ?? ''
+    if (name && version && /^(install|hold) ok installed$/.test(status) && !(name in installed)) installed[name] = version
+    else if (/\s(half-installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/.test(status)) unfinished.push(name ?? '?')
   }
-  return installed
+  return {installed, unfinished}
 }
 
-/** Packages whose Status says a dpkg run stopped midway through them (dpkg --audit's cases). */
-export function parseDpkgUnfinished(text: string): string[] {
-  return stanzas(text, ':', ['Package', 'Status'])
-    .filter((fields) => /\s(half-installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/.test(fields.get('Status') ?? ''))
-    .map((fields) => fields.get('Package') ?? '?')
+/** The installed packages of /var/lib/dpkg/status, name to version. */
+export function parseDpkgStatus(text: string): Record<string, string> {
+  return parseDpkgDatabase(text).installed
 }
 
 /** /lib/apk/db/installed: one stanza per package, `P:` name and `V:` version. */
@@ -87,7 +88,8 @@ export function collectPackages(files: HostFiles): PackageFacts {
   const dpkg = files.read('/var/lib/dpkg/status')
   if (dpkg !== undefined) {
     const journal = files.list('/var/lib/dpkg/updates').some((name) => /^\d+$/.test(name)) ? ['journal'] : []
-    return {manager: 'dpkg', inventoryAvailable: true, installed: parseDpkgStatus(dpkg), unfinished: [...parseDpkgUnfinished(dpkg), ...journal]}
+    const {installed, unfinished} = parseDpkgDatabase(dpkg)
+    return {manager: 'dpkg', inventoryAvailable: true, installed, unfinished: [...unfinished, ...journal]}
   }
   const apk = files.read('/lib/apk/db/installed')
   if (apk !== undefined) return {manager: 'apk', inventoryAvailable: true, installed: parseApkInstalled(apk), unfinished: []}

@@ -4,6 +4,8 @@ import {HostPathError, isMissing} from './errors.js'
 /** Larger than any configuration or package database xensetup reads; a bigger "file" is not one. */
 export const MAX_READ_BYTES = 32 * 1024 * 1024
 
+const scratch = Buffer.allocUnsafe(256 * 1024)
+
 export type TextEncoding = 'utf8' | 'latin1'
 
 export interface TextFile {
@@ -37,14 +39,14 @@ export function readBounded(real: string, shown: string, noFollow: boolean): Buf
     const chunks: Buffer[] = []
     let total = 0
     for (;;) {
-      const chunk = Buffer.allocUnsafe(64 * 1024)
-      const count = readSync(fd, chunk, 0, chunk.length, null)
+      // One scratch buffer for every read: doctor reads hundreds of small sysfs and proc files.
+      const count = readSync(fd, scratch, 0, scratch.length, null)
       if (count === 0) break
       total += count
       if (total > MAX_READ_BYTES) throw new HostPathError(shown, `is larger than ${MAX_READ_BYTES / 2 ** 20} MiB; it is not a configuration file`)
-      chunks.push(chunk.subarray(0, count))
+      chunks.push(Buffer.from(scratch.subarray(0, count)))
     }
-    return Buffer.concat(chunks, total)
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)
   } finally {
     closeSync(fd)
   }
