@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import {builtCli} from '../lib/built-cli.js'
 import {GRUB_INSTALLED, machine} from '../lib/init-context.js'
@@ -32,15 +32,36 @@ async function until(what: string, done: () => boolean): Promise<void> {
   throw new Error(`timed out waiting for ${what}; screen:\n${tmux('capture-pane', '-p', '-t', 's')}`)
 }
 
-/** Starts init in a terminal and waits for its question; the pane stays to report the exit status. */
+/**
+ * Runs the CLI on the pane's terminal and records its pid and exit status in files: tmux's own
+ * pane_dead_status is not reliably set by the time the pane is reported dead.
+ */
+const RECORDER = `
+const {spawn} = require('node:child_process')
+const {writeFileSync} = require('node:fs')
+const [record, ...argv] = process.argv.slice(1)
+const child = spawn(process.execPath, argv, {stdio: 'inherit'})
+writeFileSync(record + '.pid', String(child.pid))
+child.on('exit', (code, signal) => writeFileSync(record + '.status', signal ? signal : String(code)))
+`
+
+let record: string
+
+/** Starts init in a terminal and waits for its question; the pane stays for its screen to be read. */
 async function initAtPrompt(): Promise<void> {
-  tmux('new-session', '-d', '-s', 's', '-x', '200', '-y', '50', process.execPath, builtCli(), 'init', '--root', root, '--only', 'boot', '--dom0-mem', '1024M', ';', 'set-option', '-t', 's', 'remain-on-exit', 'on')
+  record = path.join(root, '..', `${path.basename(root)}.init`)
+  tmux('new-session', '-d', '-s', 's', '-x', '200', '-y', '50', process.execPath, '-e', RECORDER, record, builtCli(), 'init', '--root', root, '--only', 'boot', '--dom0-mem', '1024M', ';', 'set-option', '-t', 's', 'remain-on-exit', 'on')
   await until('the question', () => tmux('capture-pane', '-p', '-t', 's').includes('Apply these changes?'))
 }
 
-async function exitStatus(): Promise<number> {
-  await until('the exit', () => tmux('display', '-p', '-t', 's', '#{pane_dead}') === '1')
-  return Number(tmux('display', '-p', '-t', 's', '#{pane_dead_status}'))
+const initPid = () => Number(readFileSync(`${record}.pid`, 'utf8'))
+
+async function exitStatus(): Promise<string> {
+  await until('the exit', () => existsSync(`${record}.status`))
+  const status = readFileSync(`${record}.status`, 'utf8')
+  rmSync(`${record}.status`)
+  rmSync(`${record}.pid`)
+  return status
 }
 
 describeWithTmux('init at its question on a terminal', () => {
@@ -49,8 +70,8 @@ describeWithTmux('init at its question on a terminal', () => {
     const before = snapshot(root)
     await initAtPrompt()
     expect(tmux('capture-pane', '-p', '-t', 's')).toContain(`create ${root}/etc/default/grub.d/zz-xensetup.cfg`)
-    process.kill(Number(tmux('display', '-p', '-t', 's', '#{pane_pid}')), 'SIGTERM')
-    expect(await exitStatus()).toBe(130)
+    process.kill(initPid(), 'SIGTERM')
+    expect(await exitStatus()).toBe('130')
     expect(snapshot(root)).toEqual(before)
   }, 60_000)
 
@@ -59,9 +80,13 @@ describeWithTmux('init at its question on a terminal', () => {
     await initAtPrompt()
     // Someone else writes a file the shown plan creates, between the diff and the answer.
     writeTreeFile(root, '/etc/default/grub.d/zz-xensetup.cfg', 'GRUB_DEFAULT=0\n')
-    tmux('send-keys', '-t', 's', 'y', 'Enter')
-    expect(await exitStatus()).toBe(1)
+    // Answer as a person does: the "y" shows in the question line before Enter takes it.
+    tmux('send-keys', '-t', 's', 'y')
+    await until('the typed answer', () => / y\s*$/m.test(tmux('capture-pane', '-p', '-t', 's')))
+    tmux('send-keys', '-t', 's', 'Enter')
+    const status = await exitStatus()
     const screen = tmux('capture-pane', '-p', '-J', '-t', 's', '-S', '-200')
+    expect({status, screen}).toMatchObject({status: '1'})
     expect(screen.replaceAll('\n', '')).toContain(`Changed since the plan was shown: ${root}/etc/default/grub.d/zz-xensetup.cfg. Nothing was applied`)
     expect(readFileSync(path.join(root, 'etc/default/grub.d/zz-xensetup.cfg'), 'utf8')).toBe('GRUB_DEFAULT=0\n')
     expect(existsSync(path.join(root, 'etc/default/grub.d/00-xensetup.cfg'))).toBe(false)
