@@ -49,7 +49,7 @@ function removeStaleTemps(dir: string, base: string): void {
 }
 
 /** fsync a directory so a rename inside it survives a crash. */
-export function syncDirectory(dir: string): void {
+function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r')
   try {
     fsyncSync(fd)

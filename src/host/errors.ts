@@ -16,8 +16,3 @@ export function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR'
 }
-
-export function isPermission(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException)?.code
-  return code === 'EACCES' || code === 'EPERM'
-}
