@@ -36,7 +36,7 @@ export function canonicalInRoot(root: string, target: string, followLast = true)
       // Nothing exists below a missing directory, so plain names after it are safe to keep as written.
       // The kernel answers ENOENT to a `..` after one; so does this, rather than resolve what follows
       // lexically past links it never looked at.
-      if (pending.includes('..')) throw Object.assign(new Error(`${target}: no such file or directory`), {code: 'ENOENT'})
+      if (pending.includes('..')) throw new HostPathError(target, 'cannot be reached: a link in its path leads through a missing directory and `..`', 'ENOENT')
       resolved.push(part, ...pending)
       break
     }

@@ -7,6 +7,8 @@ export class HostPathError extends Error {
   constructor(
     readonly path: string,
     readonly problem: string,
+    /** ENOENT where the kernel would say so too: callers that treat a missing file as absent still do. */
+    readonly code?: 'ENOENT',
   ) {
     super(`${path} ${problem}`)
   }

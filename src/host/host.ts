@@ -29,9 +29,14 @@ export class Host {
     return this.root === '/'
   }
 
-  /** The target-side path after following its links inside the root. */
+  /** The target-side path after following its links inside the root; failures name the path with its root. */
   canonical(target: string, followLast = true): string {
-    return canonicalInRoot(this.root, target, followLast)
+    try {
+      return canonicalInRoot(this.root, target, followLast)
+    } catch (error) {
+      if (error instanceof HostPathError) throw new HostPathError(this.display(target), error.problem, error.code)
+      throw error
+    }
   }
 
   /** Where a target path lives on this machine, every link followed inside the root. */
@@ -175,13 +180,11 @@ export class Host {
 
   /** Where a file can be written: its in-root target; a dangling link or a non-file is refused. */
   private writableFile(target: string): string {
-    const destination = this.reachable(target) === undefined ? undefined : this.canonical(target)
-    if (destination === undefined) throw new HostPathError(this.display(target), 'cannot be reached: a link in its path leads through a missing directory and `..`')
+    const destination = this.canonical(target)
     const found = lstatOrUndefined(joinRoot(this.root, destination))
     if (found && !found.isFile()) throw new HostPathError(this.display(target), 'is not a regular file; xensetup writes only files')
-    if (!found && this.readlink(target) !== undefined) {
-      throw new HostPathError(this.display(target), `is a symbolic link to ${this.readlink(target)}, which does not exist; remove the link or create its target`)
-    }
+    const link = found ? undefined : this.readlink(target)
+    if (link !== undefined) throw new HostPathError(this.display(target), `is a symbolic link to ${link}, which does not exist; remove the link or create its target`)
     return destination
   }
 

@@ -3,7 +3,7 @@ import {type Step, StepFailure, StepRefusal} from '../engine/step.js'
 import type {Host} from '../host/host.js'
 import type {InitContext} from './context.js'
 import {type BackupPv, readVgBackup} from './lvm/backup.js'
-import {ensureUnused, resolveInRoot} from './lvm/device.js'
+import {ensureUnused} from './lvm/device.js'
 import {describeSignatures, LVM_PV_SIGNATURE, probePvMembership, probeSignatures} from './lvm/signatures.js'
 
 /** Where LVM keeps lvm.conf and its metadata backups on every distribution. */
@@ -29,7 +29,7 @@ export function createLvmStep(systemDir = DEFAULT_LVM_SYSTEM_DIR): Step<InitCont
       const {host, machine, facts, options} = context
       const {vgDevice, vgName} = options
       if (vgDevice === null) return {skip: 'no --vg-device given'}
-      const device = resolveInRoot(machine, vgDevice)
+      const device = machine.canonical(vgDevice)
       const backup = readVgBackup(host, systemDir, vgName)
       if (backup) {
         const places = backup.pvs.map((pv) => currentPath(machine, pv)).filter((place) => place !== null)
@@ -49,8 +49,8 @@ export const lvmStep = createLvmStep()
 /** Where a PV is now: udev's link by PV UUID follows a disk renamed across boots; the recorded name is only a hint. */
 function currentPath(host: Host, pv: BackupPv): string | null {
   const byUuid = pv.id === null ? undefined : `/dev/disk/by-id/lvm-pv-uuid-${pv.id}`
-  if (byUuid && host.readlink(byUuid) !== undefined) return resolveInRoot(host, byUuid)
-  return pv.device === null ? null : resolveInRoot(host, pv.device)
+  if (byUuid && host.readlink(byUuid) !== undefined) return host.canonical(byUuid)
+  return pv.device === null ? null : host.canonical(pv.device)
 }
 
 /** The device is unused; what it carries decides between creating, reusing and refusing. */

@@ -1,38 +1,6 @@
-import path from 'node:path'
-
 import {StepFailure, StepRefusal} from '../../engine/step.js'
 import type {BlockDevice} from '../../facts/types.js'
 import type {Host} from '../../host/host.js'
-
-const MAX_SYMLINKS = 40
-
-/**
- * A path with every symlink followed inside the target's root, like realpath(1): /dev/disk/by-id/…
- * and /dev/sdb name the same disk. Missing components are kept as written.
- */
-export function resolveInRoot(host: Host, target: string): string {
-  const pending = target.split('/').filter(Boolean)
-  let resolved = '/'
-  let followed = 0
-  while (pending.length > 0) {
-    const part = pending.shift() as string
-    if (part === '.') continue
-    if (part === '..') {
-      resolved = path.posix.dirname(resolved)
-      continue
-    }
-    const next = path.posix.join(resolved, part)
-    const link = host.readlink(next)
-    if (link === undefined) {
-      resolved = next
-      continue
-    }
-    if (++followed > MAX_SYMLINKS) throw new StepFailure(`${target}: too many levels of symbolic links`)
-    pending.unshift(...link.split('/').filter(Boolean))
-    if (link.startsWith('/')) resolved = '/'
-  }
-  return resolved
-}
 
 /**
  * Refuses a device that is missing, not a disk, partition or loop device, holds the running system, or is
