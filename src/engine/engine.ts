@@ -111,7 +111,7 @@ export class Engine<C> {
   private ensureOnlyOurChanges(stepId: string, shown: StepReport, latest: StepReport): void {
     const foreign = latest.changes.flatMap((change) => {
       if (change.kind !== 'file' || this.touched.has(change.path)) return []
-      const was = shown.changes.find((c): c is FileChange => c.kind === 'file' && c.path === change.path)
+      const was = fileChangeAt(shown, change.path)
       if (was && was.before === change.before) return []
       if (this.installedPackages && (was === undefined || was.before === null)) return []
       return [this.host.display(change.path)]
@@ -165,13 +165,17 @@ function samePlan(a: StepReport, b: StepReport): boolean {
 }
 
 function whatDiffers(shown: StepReport, now: StepReport, host: Host): string {
-  const files = [...shown.changes, ...now.changes].flatMap((change) => (change.kind === 'file' ? [host.display(change.path)] : []))
-  const changedFiles = [...new Set(files)].filter((file) => {
-    const was = shown.changes.find((c) => c.kind === 'file' && host.display(c.path) === file)
-    const is = now.changes.find((c) => c.kind === 'file' && host.display(c.path) === file)
+  const paths = new Set([...shown.changes, ...now.changes].flatMap((change) => (change.kind === 'file' ? [change.path] : [])))
+  const changed = [...paths].filter((path) => {
+    const was = fileChangeAt(shown, path)
+    const is = fileChangeAt(now, path)
     return !was || !is || !sameChange(was, is)
   })
-  return changedFiles.length > 0 ? `files: ${changedFiles.join(', ')}` : `shown: ${shown.status}, now: ${now.status}`
+  return changed.length > 0 ? `files: ${changed.map((path) => host.display(path)).join(', ')}` : `shown: ${shown.status}, now: ${now.status}`
+}
+
+function fileChangeAt(report: StepReport, path: string): FileChange | undefined {
+  return report.changes.find((change): change is FileChange => change.kind === 'file' && change.path === path)
 }
 
 /**

@@ -1,8 +1,7 @@
 import {createHash} from 'node:crypto'
 import path from 'node:path'
-import type {Host} from '../host/host.js'
-
 import {STATE_DIR} from '../facts/run-state.js'
+import type {Host} from '../host/host.js'
 
 export {STATE_DIR}
 export const JOURNAL = `${STATE_DIR}/journal.jsonl`
@@ -48,7 +47,7 @@ export class Journal {
   /** Copies the file's original once per run, keeping owner and mode; the backup's path, null if there was none. */
   backup(target: string): string | null {
     if (this.backedUp.has(target)) return this.backedUp.get(target) ?? null
-    if (!this.startWritten && this.start) this.record({kind: 'run-start', ...this.start})
+    this.writeStart()
     const original = this.host.readFile(target)
     const backup = original === undefined ? null : path.posix.join(STATE_DIR, 'backups', this.runId, target)
     if (original !== undefined && backup !== null) {
@@ -61,11 +60,18 @@ export class Journal {
   }
 
   record(entry: JournalEntry): void {
-    if (this.start && !this.startWritten) {
-      this.startWritten = true
-      this.record({kind: 'run-start', ...this.start})
-    }
+    this.writeStart()
+    this.append(entry)
+  }
+
+  /** The run's start line, once, before whatever the run journals or backs up first. */
+  private writeStart(): void {
+    if (this.startWritten) return
     this.startWritten = true
+    if (this.start) this.append({kind: 'run-start', ...this.start})
+  }
+
+  private append(entry: JournalEntry): void {
     this.host.append(JOURNAL, `${JSON.stringify({run: this.runId, at: new Date().toISOString(), ...entry})}\n`, 0o600)
   }
 }

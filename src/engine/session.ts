@@ -116,7 +116,7 @@ export class Session {
     for (const problem of problems) process.stderr.write(`${safeText(`xensetup: while cleaning up: ${problem}`)}\n`)
   }
 
-  /** Takes the lock (a real run), cleans what a killed run left, journals the start. */
+  /** Takes the lock (a real run) and cleans what a killed run left; the journal's start is written with its first entry. */
   private open(request: SessionRequest<unknown>): void {
     if (!this.lock) return
     if (this.target.isLive && process.getuid?.() !== 0) {

@@ -42,7 +42,7 @@ export class StopSignal {
    * one turn is taken first, so a signal that arrived during the previous write is seen here.
    */
   async check(where: string): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve))
+    await this.settle()
     if (this.received) throw new Interrupted(where)
   }
 

@@ -6,7 +6,6 @@ import type {Host} from './host.js'
 import {POLICY_RC_D, POLICY_RC_D_TEXT} from './policy-rc-d.js'
 import type {CommandRunner, RunOptions, RunResult} from './runner.js'
 
-
 /** dist/host/chroot-exec.js from this file in dist/host/ and from src/host/ (tests) alike. */
 const HELPER = fileURLToPath(new URL('../../dist/host/chroot-exec.js', import.meta.url))
 

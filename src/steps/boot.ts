@@ -6,6 +6,7 @@ import {StepFailure} from '../engine/step.js'
 import {xenEntry, xenOption} from '../facts/boot.js'
 import type {BootEntry} from '../facts/types.js'
 import {dom0MemArgument} from '../formats/xen-command-line.js'
+import {COMMAND_ENV} from '../host/runner.js'
 import {renderTemplate} from '../render/template.js'
 import type {InitContext} from './context.js'
 
@@ -48,14 +49,16 @@ export const bootStep: Step<InitContext> = {
   },
 }
 
-/** Where the distro's GRUB tools look for programs (a root's PATH for the commands xensetup runs). */
-const TOOL_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+/** Where the commands xensetup runs are looked up: the PATH it gives them. */
+const TOOL_DIRS = COMMAND_ENV.PATH.split(':')
 
 /**
- * The boot step regenerates grub.cfg, so GRUB's tooling must be there and GRUB installed on the disk
- * (its directory under /boot exists). No step installs GRUB: say so before the packages go in, not after.
+ * The boot step regenerates grub.cfg, so GRUB's tooling must be there, GRUB installed on the disk (its
+ * directory under /boot exists) and its settings sourceable by the shell (grub-mkconfig would fail after
+ * the step wrote its files). No step installs GRUB: say so before the packages go in, not after.
  */
-function ensureGrubInstalled({host, profile, options}: InitContext): void {
+function ensureGrubInstalled({host, profile, options, facts}: InitContext): void {
+  if (facts.boot.grubDefaultsError) throw new StepFailure(`${facts.boot.grubDefaultsError}; grub-mkconfig cannot source it, so fix it and re-run`)
   const {mkconfig, setDefault, oneTime} = profile.boot
   const tools = [mkconfig[0], (options.trialBoot ? oneTime : setDefault)[0]]
   const missing = tools.filter((tool) => !TOOL_DIRS.some((dir) => host.exists(`${dir}/${tool}`)))

@@ -3,14 +3,13 @@ import type {Step} from '../engine/step.js'
 import {bootStep} from './boot.js'
 import {bridgeStep} from './bridge.js'
 import type {InitContext} from './context.js'
-import {refusingUnsourceableGrubDefaults} from './grub-defaults.js'
 import {lvmStep} from './lvm.js'
 import {packagesStep} from './packages.js'
 import {servicesStep} from './services.js'
 import {xenfsStep} from './xenfs.js'
 
 /** In STEP_IDS order: each step may rely on the ones before it having run. */
-const STEPS: Step<InitContext>[] = [packagesStep, refusingUnsourceableGrubDefaults(bootStep), servicesStep, xenfsStep, bridgeStep, lvmStep]
+const STEPS: Step<InitContext>[] = [packagesStep, bootStep, servicesStep, xenfsStep, bridgeStep, lvmStep]
 
 /** The steps --only and --skip leave, in run order. */
 export function selectSteps(only: string[] = [], skip: string[] = []): Step<InitContext>[] {
