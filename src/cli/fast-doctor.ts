@@ -1,5 +1,5 @@
-import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
+import {manifestCommands} from './manifest.js'
 import {runDoctor} from '../doctor/run-doctor.js'
 import {EXIT, UserError} from '../errors.js'
 import {errorOutput, jsonText} from '../render/output.js'
@@ -47,11 +47,7 @@ export function fastDoctor(argv: string[], manifest: URL): boolean {
 }
 
 function doctorFlags(manifest: URL): Record<string, ManifestFlag> | undefined {
-  try {
-    return JSON.parse(readFileSync(manifest, 'utf8')).commands?.doctor?.flags
-  } catch {
-    return undefined // no manifest (development tree): oclif finds the command itself
-  }
+  return manifestCommands(manifest)?.doctor?.flags as Record<string, ManifestFlag> | undefined
 }
 
 function parseOptions(flags: Record<string, ManifestFlag>) {
