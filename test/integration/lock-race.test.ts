@@ -135,13 +135,13 @@ interface Run {
   stderr: string
 }
 
-function start(argv: string[]): {done: Promise<Run>; pid: number} {
+function start(argv: string[]): {done: Promise<Run>} {
   const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))
   child.stderr.on('data', (chunk) => (stderr += chunk))
-  return {done: new Promise((resolve) => child.on('exit', (code) => resolve({code, stdout, stderr}))), pid: child.pid as number}
+  return {done: new Promise((resolve) => child.on('exit', (code) => resolve({code, stdout, stderr})))}
 }
 
 /** xensetup init on the tree, writing one file (xenfs edits /etc/xen/xl.conf): no command runs. */
@@ -153,9 +153,14 @@ const slowed = (syscalls: string, delay: number, when: string, paths: string[] =
   '-e', `trace=${syscalls}`, '-e', `inject=${syscalls}:delay_enter=${delay}:when=${when}`, '--', ...init(),
 ]
 
+/** Polls `what` until it holds; the last answer is the one asserted (a second look could see a later state). */
 async function until(what: () => boolean, ms = 20_000): Promise<void> {
-  for (let waited = 0; !what() && waited < ms; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25))
-  expect(what()).toBe(true)
+  let held = what()
+  for (let waited = 0; !held && waited < ms; waited += 25) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    held = what()
+  }
+  expect(held).toBe(true)
 }
 
 /** The state letter of a process (/proc/PID/stat field 3), or undefined once it is gone. */
@@ -169,27 +174,31 @@ function stateOf(pid: number): string | undefined {
 }
 
 /**
- * Waits until the process strace (pid `tracer`) runs is held in a delayed syscall: stopped by its tracer
- * ("t") for 300 ms on end, which no other syscall of it takes.
+ * Waits until the xensetup run under strace is held in its delayed syscall: stopped by its tracer ("t")
+ * for a second on end. Every traced syscall stops it briefly, and on a loaded machine such a stop can
+ * last a few hundred milliseconds; the injected delay lasts seconds. The run is found by its command line
+ * (node running the CLI on this tree), not as strace's child: strace may start it through a process of
+ * its own that is gone a moment later.
  */
-async function stalled(tracer: number): Promise<void> {
-  const traced = () =>
+async function stalled(): Promise<void> {
+  const cli = builtCli()
+  const run = () =>
     readdirSync('/proc')
       .filter((name) => /^\d+$/.test(name))
       .find((pid) => {
         try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === tracer
+          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+          return args[0] === process.execPath && args[1] === cli && args.includes(root)
         } catch {
           return false
         }
       })
   let pid: string | undefined
-  await until(() => (pid = traced()) !== undefined)
+  await until(() => (pid = run()) !== undefined)
   let since = Date.now()
   await until(() => {
     if (stateOf(Number(pid)) !== 't') since = Date.now()
-    return Date.now() - since >= 300
+    return Date.now() - since >= 1000
   })
 }
 
@@ -217,9 +226,8 @@ function expectOneRun(winner: Run, loser: Run): void {
 describeRaces('two real runs race for one stale lock (strace makes the race happen)', () => {
   test('the second run comes while the first is inside its takeover (its unlink of the stale lock delayed): exit 75', async () => {
     root = staleTree()
-    // strace's child is the node process, so its pid is the one the lock holds: strace forks then execs it.
     const first = start(slowed('unlink,unlinkat', 3_000_000, '1'))
-    await stalled(first.pid)
+    await stalled()
     const second = await start(init()).done
     expectOneRun(await first.done, second)
   }, 60_000)
@@ -231,7 +239,7 @@ describeRaces('two real runs race for one stale lock (strace makes the race happ
     // where the unconditional remove used to come next.
     const trace = `${root}.strace`
     const late = start(slowed('statx,newfstatat,stat', 4_000_000, '2', [`/proc/${DEAD_PID}/stat`], trace))
-    await stalled(late.pid)
+    await stalled()
     // The run that wins meanwhile, slowed once it holds the lock (its first rename: the backup of xl.conf)
     // so that it is still running when the late one wakes up.
     const winner = start(slowed('rename,renameat,renameat2', 6_000_000, '1'))
