@@ -1,6 +1,6 @@
 import {HostPathError, type Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../host/runner.js'
-import {type Change, type CommandChange, type FileChange, sameChange} from './change.js'
+import {type Change, type CommandChange, type FileChange, type LinkChange, sameChange} from './change.js'
 import {type Journal, sha256} from './journal.js'
 import {failedReport, type Step, StepFailure, type StepPlan, type StepReport} from './step.js'
 import {Interrupted, StopSignal} from './stop.js'
@@ -94,10 +94,11 @@ export class Engine<C> {
         this.journal?.record({kind: 'intent', step: step.id, change: describeChange(change)})
         this.changedTarget = true
         if (change.kind === 'file') this.applyFile(step.id, change)
+        else if (change.kind === 'link') this.applyLink(step.id, change)
         else await this.applyCommand(step.id, change)
         applied.push(change)
       }
-      latest = await this.planStep(step)
+      latest = withoutDoneOnce(await this.planStep(step), applied)
       if (latest.status === 'skipped') throw new StepFailure(`${step.id} became inapplicable while applying: ${latest.reason}`)
     }
     return {...latest, status: 'changed', reason: undefined, changes: applied}
@@ -123,9 +124,13 @@ export class Engine<C> {
 
   /** Before anything is applied: every file the shown plan edits must still hold what the plan read. */
   drifted(shown: StepReport[]): string[] {
-    return shown.flatMap((report) =>
-      report.changes.filter((change): change is FileChange => change.kind === 'file' && (this.host.read(change.path) ?? null) !== change.before).map((change) => this.host.display(change.path)),
-    )
+    return shown.flatMap((report) => report.changes.filter((change) => !this.stillAsPlanned(change)).map((change) => this.host.display((change as FileChange | LinkChange).path)))
+  }
+
+  private stillAsPlanned(change: Change): boolean {
+    if (change.kind === 'file') return (this.host.read(change.path) ?? null) === change.before
+    if (change.kind === 'link') return (this.host.readlink(change.path) ?? null) === change.before
+    return true
   }
 
   private applyFile(step: string, change: FileChange): void {
@@ -141,8 +146,22 @@ export class Engine<C> {
     }
     const encoding = change.encoding ?? 'utf8'
     this.touched.add(change.path)
+    if (change.after === null) {
+      this.host.remove(change.path)
+      this.journal?.record({step, kind: 'file', path: change.path, backup, created: false, removed: true, sha256: null})
+      return
+    }
     this.host.write(change.path, change.after, encoding, ownership)
     this.journal?.record({step, kind: 'file', path: change.path, backup, created: current === null, sha256: sha256(change.after, encoding)})
+  }
+
+  private applyLink(step: string, change: LinkChange): void {
+    if ((this.host.readlink(change.path) ?? null) !== change.before) {
+      throw new StepFailure(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
+    }
+    this.touched.add(change.path)
+    this.host.link(change.path, change.target)
+    this.journal?.record({step, kind: 'link', path: change.path, before: change.before, target: change.target})
   }
 
   private async applyCommand(step: string, change: CommandChange): Promise<void> {
@@ -190,5 +209,14 @@ function asStepFailure(error: unknown, host: Host): unknown {
 }
 
 export function describeChange(change: Change): string {
-  return change.kind === 'file' ? `write ${change.path}` : `run ${displayArgv(change.argv)}`
+  if (change.kind === 'command') return `run ${displayArgv(change.argv)}`
+  if (change.kind === 'link') return change.target === null ? `remove link ${change.path}` : `link ${change.path} -> ${change.target}`
+  return change.after === null ? `remove ${change.path}` : `write ${change.path}`
+}
+
+/** The re-plan without `once` commands this step just ran: their exit status already proved them. */
+function withoutDoneOnce(report: StepReport, applied: Change[]): StepReport {
+  const changes = report.changes.filter((change) => !(change.kind === 'command' && change.once && applied.some((done) => sameChange(done, change))))
+  if (changes.length === report.changes.length) return report
+  return changes.length > 0 ? {...report, changes} : {...report, status: 'unchanged', changes}
 }

@@ -18,7 +18,8 @@ export type JournalEntry =
   | ({kind: 'run-start'} & RunStart)
   | {kind: 'run-end'; result: string; durationMs: number; stoppedAt?: string}
   | {kind: 'intent'; step: string; change: string}
-  | {step: string; kind: 'file'; path: string; backup: string | null; created: boolean; sha256: string}
+  | {step: string; kind: 'file'; path: string; backup: string | null; created: boolean; removed?: true; sha256: string | null}
+  | {step: string; kind: 'link'; path: string; before: string | null; target: string | null}
   | {step: string; kind: 'command'; argv: string[]; exitCode: number; durationMs: number; backups: Record<string, string | null>}
   | {kind: 'cleanup'; removed: string[]; staleRun: {pid: number; startedAt: string}}
 

@@ -6,8 +6,9 @@ import {safeText} from '../render/safe-text.js'
 import type {StepReport} from './step.js'
 
 export type ChangeView =
-  | {kind: 'file'; path: string; action: 'create' | 'modify'; diff: string; why: string}
+  | {kind: 'file'; path: string; action: 'create' | 'modify' | 'remove'; diff: string; why: string}
   | {kind: 'command'; argv: string[]; why: string}
+  | {kind: 'link'; path: string; before: string | null; target: string | null; why: string}
 
 export interface StepView {
   id: string
@@ -25,12 +26,14 @@ export async function viewSteps(reports: StepReport[], target: Host): Promise<St
   const {createTwoFilesPatch} = await import('diff')
   const viewChange = (change: Change): ChangeView => {
     if (change.kind === 'command') return {kind: 'command', argv: change.argv, why: change.why}
+    if (change.kind === 'link') return {kind: 'link', path: change.path, before: change.before, target: change.target, why: change.why}
     const shown = target.display(change.path)
+    const action = change.before === null ? 'create' : change.after === null ? 'remove' : 'modify'
     return {
       kind: 'file',
       path: change.path,
-      action: change.before === null ? 'create' : 'modify',
-      diff: createTwoFilesPatch(change.before === null ? '/dev/null' : shown, shown, change.before ?? '', change.after, change.before === null ? '' : 'current', 'planned'),
+      action,
+      diff: createTwoFilesPatch(change.before === null ? '/dev/null' : shown, change.after === null ? '/dev/null' : shown, change.before ?? '', change.after ?? '', change.before === null ? '' : 'current', 'planned'),
       why: change.why,
     }
   }
@@ -55,6 +58,7 @@ export function planText(views: StepView[], target: Host, dryRun: boolean, repla
     if (step.error) out.push(`    ${step.refused ? 'refused' : 'cannot plan'}: ${step.error}`)
     for (const change of step.changes) {
       if (change.kind === 'command') out.push(`    $ ${displayArgv(change.argv)}    # ${change.why}`)
+      else if (change.kind === 'link') out.push(`    ${linkAction(change)} ${target.display(change.path)}${change.target === null ? '' : ` -> ${change.target}`}    # ${change.why}`)
       else out.push(`    ${change.action} ${target.display(change.path)}    # ${change.why}`, indent(change.diff.trimEnd(), 6))
     }
   }
@@ -81,6 +85,11 @@ export function resultText(views: StepView[], runId: string | null, target: Host
   else if (runId === null) lines.push('Nothing to do: the host is already configured.')
   else lines.push('Done. Reboot into Xen, then run `xensetup doctor`.')
   return `${safeText(lines.join('\n'))}\n`
+}
+
+function linkAction(change: {before: string | null; target: string | null}): string {
+  if (change.target === null) return 'remove link'
+  return change.before === null ? 'link' : 'relink'
 }
 
 function indent(text: string, spaces: number): string {

@@ -1,4 +1,4 @@
-import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeSync} from 'node:fs'
+import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {type FileOwnership, writeAtomic} from './atomic-write.js'
 import {canonicalInRoot, joinRoot} from './confine.js'
@@ -95,6 +95,24 @@ export class Host {
       .sort()
   }
 
+  /** What is at a path (links followed inside the root): a file, a directory, a block device, other; undefined when nothing. */
+  kind(target: string): 'file' | 'directory' | 'block' | 'other' | undefined {
+    const found = this.stat(target)
+    if (found === undefined) return undefined
+    return found.isFile() ? 'file' : found.isDirectory() ? 'directory' : found.isBlockDevice() ? 'block' : 'other'
+  }
+
+  /** The first bytes of a regular file (a disk image's magic), fewer when it is shorter. */
+  head(target: string, bytes: number): Buffer {
+    const fd = openSync(this.real(target), constants.O_RDONLY | (this.isLive ? 0 : constants.O_NOFOLLOW))
+    try {
+      const buffer = Buffer.alloc(bytes)
+      return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0))
+    } finally {
+      closeSync(fd)
+    }
+  }
+
   /** A symlink's target as stored, or undefined when the path is not a symlink. */
   readlink(target: string): string | undefined {
     try {
@@ -156,6 +174,24 @@ export class Host {
   /** Removes a file (a link itself, not what it points to); nothing when it is gone already. */
   remove(target: string): void {
     rmSync(this.real(target, false), {force: true})
+  }
+
+  /** Makes `target` a symbolic link to `to` (replacing a link already there), or removes the link when `to` is null. */
+  link(target: string, to: string | null): void {
+    const destination = this.canonical(target, false)
+    const real = joinRoot(this.root, destination)
+    const found = lstatOrUndefined(real)
+    if (found && !found.isSymbolicLink()) throw new HostPathError(this.display(target), 'is not a symbolic link; move it away to let xensetup manage it')
+    if (to === null) {
+      rmSync(real, {force: true})
+      return
+    }
+    this.mkdirs(path.posix.dirname(destination))
+    // A new link beside it, renamed over the old one: the name never goes missing.
+    const temporary = `${real}.xensetup-${process.pid}`
+    rmSync(temporary, {force: true})
+    symlinkSync(to, temporary)
+    renameSync(temporary, real)
   }
 
   /**
