@@ -25,7 +25,8 @@ export {parseDefaultRoute, parseIpv6DefaultRoute, chooseNetworkStack} from './ne
 export {parseProcMounts, parseProcSwaps} from './block.js'
 export {parseDpkgStatus, parseApkInstalled, parsePacmanLocal, parsePortageInstalled} from './packages.js'
 export {parseAutoballoon, parseXlConfig, parseDeviceSpec} from '../formats/xlcfg.js'
-export {describeGuestConfig, xenCommandLineFromLog, featuresSayDom0} from './xen.js'
+export {xenCommandLineFromLog, featuresSayDom0} from './xen.js'
+export {describeGuestConfig} from './guests.js'
 export {parseShellAssignments} from '../formats/shell.js'
 
 /**

@@ -205,13 +205,45 @@ export interface BlockFacts {
   devices: BlockDevice[]
 }
 
+export interface GuestDisk {
+  target: string | null
+  vdev: string | null
+  format: string | null
+  access: 'ro' | 'rw'
+  cdrom: boolean
+  backend: string | null
+}
+
 export interface GuestConfig {
   path: string
   name: string | null
   type: 'pv' | 'pvh' | 'hvm'
-  /** Bridges the guest's vifs attach to: `bridge=` or the xl.conf/libxl default. */
+  memoryMiB: number | null
+  maxMemoryMiB: number | null
+  vcpus: number | null
+  disks: GuestDisk[]
+  /** Each vif's MAC (null: libxl makes one up at each start) and bridge (`bridge=` or the xl.conf/libxl default). */
+  vifs: {mac: string | null; bridge: string}[]
+  /** The distinct bridges of the vifs. */
   bridges: string[]
   vnc: {enabled: boolean; listen: string | null; hasPassword: boolean}
+  kernel: string | null
+  ramdisk: string | null
+  bootloader: string | null
+  /** nestedhvm=1: the guest runs a hypervisor itself. */
+  nested: boolean
+  /** hap= as written; null when not set (libxl then uses HAP where the CPU has it). */
+  hap: boolean | null
+  /** Listed in /etc/xen/auto, so xendomains starts it at boot. */
+  autostart: boolean
+  /** Kernel, ramdisk, disk or ISO paths it names that do not exist on the host. */
+  missing: string[]
+}
+
+/** PV boot loaders found in dom0 (paths), null where not installed. */
+export interface GuestTools {
+  pygrub: string | null
+  pvgrub2: string | null
 }
 
 export interface XenFacts {
@@ -253,6 +285,7 @@ export interface XenFacts {
   commandLine: string | null
   obsoleteXendRules: boolean
   guestConfigs: GuestConfig[]
+  guestTools: GuestTools
 }
 
 export type PackageManager = 'dpkg' | 'rpm' | 'apk' | 'pacman' | 'portage' | 'unknown'

@@ -1,36 +1,9 @@
 import type {Mount} from './block.js'
 import type {HostFiles} from './files.js'
 import type {ServiceFiles} from './init.js'
-import type {GuestConfig, InitSystem, NetworkFacts, PackageFacts, XenFacts} from './types.js'
-import {type XlValue, parseAutoballoon, parseDeviceSpec, parseXlConfig} from '../formats/xlcfg.js'
-
-const libxlDefaultBridge = 'xenbr0'
-/** libxl's default for HVM guests: VNC on, listening on localhost. */
-const libxlDefaultVncListen = '127.0.0.1'
-
-/** A guest config (xl.cfg(5)) reduced to what doctor checks: type, bridges, VNC exposure. */
-export function describeGuestConfig(path: string, settings: Record<string, XlValue>, defaultBridge: string): GuestConfig {
-  const text = (key: string) => (typeof settings[key] === 'string' ? (settings[key] as string) : undefined)
-  const list = (key: string) => {
-    const value = settings[key]
-    return Array.isArray(value) ? value.map(String) : []
-  }
-  const type = text('type') === 'hvm' || text('builder') === 'hvm' ? 'hvm' : text('type') === 'pvh' ? 'pvh' : 'pv'
-  const bridges = [...new Set(list('vif').map((spec) => parseDeviceSpec(spec).bridge || defaultBridge))]
-
-  let vnc: GuestConfig['vnc'] = {enabled: false, listen: null, hasPassword: false}
-  if (type === 'hvm') {
-    const enabled = settings.vnc !== 0 && settings.vnc !== '0' && settings.nographic !== 1 && settings.nographic !== '1'
-    vnc = {enabled, listen: enabled ? (text('vnclisten') ?? libxlDefaultVncListen) : null, hasPassword: enabled && Boolean(text('vncpasswd'))}
-  } else {
-    // PV/PVH framebuffers are `vfb = ['vnc=1,vnclisten=...,vncpasswd=...']`.
-    const framebuffer = list('vfb').map(parseDeviceSpec).find((fields) => fields.vnc === '1')
-    if (framebuffer) {
-      vnc = {enabled: true, listen: framebuffer.vnclisten || libxlDefaultVncListen, hasPassword: Boolean(framebuffer.vncpasswd)}
-    }
-  }
-  return {path, name: text('name') ?? null, type, bridges, vnc}
-}
+import type {InitSystem, NetworkFacts, PackageFacts, XenFacts} from './types.js'
+import {parseAutoballoon, parseXlConfig} from '../formats/xlcfg.js'
+import {collectGuestConfigs, collectGuestTools, defaultBridge} from './guests.js'
 
 /** Xen's own command line from a saved `xl dmesg` ("(XEN) Command line: ..."), GRUB's `placeholder` dropped. */
 export function xenCommandLineFromLog(log: string): string | null {
@@ -112,7 +85,7 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
   )
 
   const xlConf = parseXlConfig(files.read('/etc/xen/xl.conf') ?? '')
-  const defaultBridge = typeof xlConf['vif.default.bridge'] === 'string' ? xlConf['vif.default.bridge'] : libxlDefaultBridge
+  const bridge = defaultBridge(xlConf)
   const xenbr0 = network.interfaces.find((iface) => iface.name === 'xenbr0' && iface.isBridge)
   const major = files.value('/sys/hypervisor/version/major')
   const minor = files.value('/sys/hypervisor/version/minor')
@@ -138,17 +111,12 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
         .map(([name, , enabled]) => [name, enabled]),
     ),
     xenbr0: {present: xenbr0 !== undefined, ports: xenbr0?.ports ?? []},
-    defaultBridge,
+    defaultBridge: bridge,
     autoballoon: parseAutoballoon(xlConf.autoballoon),
     commandLine: bootLog === undefined ? null : xenCommandLineFromLog(bootLog),
     obsoleteXendRules: files.present('/etc/udev/rules.d/xend.rules') || files.present('/etc/udev/xend.rules'),
-    guestConfigs: files
-      .list('/etc/xen')
-      .filter((name) => name.endsWith('.cfg'))
-      .map((name) => ({path: `/etc/xen/${name}`, settings: parseXlConfig(files.read(`/etc/xen/${name}`) ?? '')}))
-      // Every guest config names its domain; other .cfg files (Arch's efi-xen.cfg) don't.
-      .filter(({settings}) => typeof settings.name === 'string')
-      .map(({path, settings}) => describeGuestConfig(path, settings, defaultBridge)),
+    guestConfigs: collectGuestConfigs(files, bridge),
+    guestTools: collectGuestTools(files),
   }
 }
 

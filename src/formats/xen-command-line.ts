@@ -11,10 +11,12 @@ export function xenOptionValue(commandLine: string, name: string): string | unde
     ?.slice(name.length + 1)
 }
 
-/** "2048M", "2048MiB", "2G", "2GB", "2048" (MiB) as MiB; null when it is not such a size. */
+const MIB_PER_UNIT: Record<string, number> = {M: 1, G: 1024, T: 1024 * 1024}
+
+/** "2048M", "2048MiB", "2G", "2GB", "1T", "2048" (MiB) as MiB; null when it is not such a size. */
 export function parseMiB(value: string): number | null {
-  const match = /^(\d+)\s*(?:([MG])(?:i?B)?)?$/i.exec(value.trim())
-  return match ? Number(match[1]) * (match[2]?.toUpperCase() === 'G' ? 1024 : 1) : null
+  const match = /^(\d+)\s*(?:([MGT])(?:i?B)?)?$/i.exec(value.trim())
+  return match ? Number(match[1]) * MIB_PER_UNIT[(match[2] ?? 'M').toUpperCase()] : null
 }
 
 /** dom0's fixed size in a dom0_mem value ("4096M,max:4096M", "4G"): its first plain size. */

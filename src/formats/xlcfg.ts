@@ -109,3 +109,16 @@ export function parseAutoballoon(value: XlValue | undefined): Autoballoon | null
   if (value === 'auto') return 'auto'
   return null
 }
+
+/**
+ * Whether xl can read the value back as written in a quoted string: libxlu has no escape every Xen
+ * version agrees on, so quotes, backslashes and control characters are refused rather than escaped.
+ */
+export function xlQuotable(value: string): boolean {
+  return !/["'\\\p{Cc}]/u.test(value)
+}
+
+export function xlString(value: string): string {
+  if (!xlQuotable(value)) throw new Error(`${JSON.stringify(value)} cannot be written as an xl string`)
+  return `"${value}"`
+}

@@ -402,9 +402,13 @@ describe('gatherFacts details', () => {
     expect(xen.guestType).toBe('PV')
     expect(xen.capabilities).toContain('hvm-3.0-x86_64')
     expect(xen.images).toEqual(['xen-4.20-amd64.efi', 'xen-4.20-amd64.gz'])
-    expect(xen.guestConfigs).toEqual([
-      {path: '/etc/xen/web.cfg', name: 'web', type: 'pvh', bridges: ['xenbr0'], vnc: {enabled: false, listen: null, hasPassword: false}},
-      {path: '/etc/xen/win10.cfg', name: 'win10', type: 'hvm', bridges: ['xenbr0'], vnc: {enabled: true, listen: '0.0.0.0', hasPassword: false}},
+    expect(xen.guestConfigs).toMatchObject([
+      {path: '/etc/xen/web.cfg', name: 'web', type: 'pvh', bridges: ['xenbr0'], vnc: {enabled: false, listen: null, hasPassword: false}, autostart: true, missing: []},
+      {path: '/etc/xen/win10.cfg', name: 'win10', type: 'hvm', bridges: ['xenbr0'], vnc: {enabled: true, listen: '0.0.0.0', hasPassword: false}, autostart: false, missing: []},
+    ])
+    expect(xen.guestConfigs[1].disks.map((disk) => [disk.target, disk.vdev, disk.cdrom, disk.access])).toEqual([
+      ['/dev/vg_xen/win10-disk', 'hda', false, 'rw'],
+      ['/srv/iso/Win10_22H2_English_x64.iso', 'hdc', true, 'ro'],
     ])
   })
 

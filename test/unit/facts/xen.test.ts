@@ -1,6 +1,7 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {describeGuestConfig, featuresSayDom0, xenCommandLineFromLog} from '../../../src/facts/xen.js'
+import {describeGuestConfig} from '../../../src/facts/guests.js'
+import {featuresSayDom0, xenCommandLineFromLog} from '../../../src/facts/xen.js'
 import {parseAutoballoon, parseDeviceSpec, parseXlConfig} from '../../../src/formats/xlcfg.js'
 import {fixture} from './fixtures.js'
 
@@ -62,13 +63,31 @@ describe('parseAutoballoon', () => {
 
 describe('describeGuestConfig', () => {
   it('applies libxl defaults: HVM VNC on at 127.0.0.1, vifs on the default bridge', () => {
-    expect(describeGuestConfig('/etc/xen/g.cfg', {name: 'g', type: 'hvm', vif: ['mac=00:16:3e:00:00:01']}, 'xenbr0')).toEqual({
+    expect(describeGuestConfig('/etc/xen/g.cfg', {name: 'g', type: 'hvm', vif: ['mac=00:16:3E:00:00:01']}, 'xenbr0')).toEqual({
       path: '/etc/xen/g.cfg',
       name: 'g',
       type: 'hvm',
+      memoryMiB: null,
+      maxMemoryMiB: null,
+      vcpus: null,
+      disks: [],
+      vifs: [{mac: '00:16:3e:00:00:01', bridge: 'xenbr0'}],
       bridges: ['xenbr0'],
       vnc: {enabled: true, listen: '127.0.0.1', hasPassword: false},
+      kernel: null,
+      ramdisk: null,
+      bootloader: null,
+      nested: false,
+      hap: null,
+      autostart: false,
+      missing: [],
     })
+  })
+
+  it('reads nested HVM settings: nestedhvm=1 with or without hap', () => {
+    expect(describeGuestConfig('/x', {type: 'hvm', nestedhvm: 1, hap: 1}, 'xenbr0')).toMatchObject({nested: true, hap: true})
+    expect(describeGuestConfig('/x', {type: 'hvm', nestedhvm: 1}, 'xenbr0')).toMatchObject({nested: true, hap: null})
+    expect(describeGuestConfig('/x', {type: 'hvm', hap: 0}, 'xenbr0')).toMatchObject({nested: false, hap: false})
   })
 
   it('turns VNC off with vnc=0 or nographic=1, and reads builder="hvm"', () => {
@@ -78,12 +97,17 @@ describe('describeGuestConfig', () => {
 
   it('reads PV framebuffers from vfb and defaults to PV', () => {
     const settings = parseXlConfig(fixture('opensuse-leap-15.6', '/etc/xen/sles15.cfg'))
-    expect(describeGuestConfig('/etc/xen/sles15.cfg', settings, 'br0')).toEqual({
+    expect(describeGuestConfig('/etc/xen/sles15.cfg', settings, 'br0')).toMatchObject({
       path: '/etc/xen/sles15.cfg',
       name: 'sles15',
       type: 'pv',
+      memoryMiB: 4096,
+      maxMemoryMiB: 4096,
+      disks: [{target: '/dev/vg_xen/sles15', vdev: 'xvda', format: 'raw', access: 'rw', cdrom: false, backend: null}],
+      vifs: [{mac: '00:16:3e:21:4a:7b', bridge: 'br0'}],
       bridges: ['br0'],
       vnc: {enabled: true, listen: '0.0.0.0', hasPassword: true},
+      bootloader: 'pygrub',
     })
     expect(describeGuestConfig('/x', {name: 'p'}, 'xenbr0')).toMatchObject({type: 'pv', bridges: [], vnc: {enabled: false}})
   })

@@ -18,7 +18,7 @@ describe('parseMiB', () => {
     [' 1536 ', 1536],
     ['lots', null],
     ['2048B', null],
-    ['2T', null],
+    ['2T', 2 * 1024 * 1024],
   ])('%s', (value, mib) => {
     expect(parseMiB(value)).toBe(mib)
   })
