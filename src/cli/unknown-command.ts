@@ -12,7 +12,7 @@ export function unknownCommandAsJson(argv: string[], manifest: URL): boolean {
   const commands = manifestCommands(manifest)
   if (commands === undefined) return false
   if (command in commands || command === 'help' || Object.keys(commands).some((id) => id.startsWith(`${command}:`))) return false
-  const output = errorOutput({message: `${command} is not a xensetup command`, hint: `commands: ${Object.keys(commands).sort().join(', ')}; see 'xensetup --help'`, exitCode: EXIT.usage}, true)
+  const output = errorOutput({message: `${command} is not a xensetup command`, hint: `commands: ${Object.keys(commands).sort().map((id) => id.replaceAll(':', ' ')).join(', ')}; see 'xensetup --help'`, exitCode: EXIT.usage}, true)
   process.stdout.write(output.text)
   process.exitCode = EXIT.usage
   return true

@@ -6,14 +6,11 @@ import {Host} from '../host/host.js'
 import type {InitContext} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
 import {type InitFlags, resolveOptions} from './options.js'
-import {Prompter} from './prompter.js'
+import {Prompter, type RunFlags} from './prompter.js'
 
-export interface InitRunFlags extends InitFlags {
-  'dry-run': boolean
-  yes: boolean
+export interface InitRunFlags extends InitFlags, RunFlags {
   only?: string[]
   skip?: string[]
-  verbose: boolean
 }
 
 export interface InitDocument extends RunDocument {
@@ -29,11 +26,7 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
     throw new UserError(`${facts.distro.name} ${facts.distro.versionId ?? ''}`.trim() + `: ${facts.distro.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
   }
   const steps = selectSteps(flags.only, flags.skip)
-  if (json && !flags['dry-run'] && !flags.yes && process.stdin.isTTY) {
-    // On a terminal init asks before changing anything, but --json leaves stdout for the document alone.
-    throw new UserError('--json cannot ask before applying', 'add --yes to apply without asking, or --dry-run to see the plan')
-  }
-  const prompter = json ? new Prompter(false) : Prompter.forTerminal(flags.yes)
+  const prompter = Prompter.forRun(json, flags)
   const distro = {id: facts.distro.id, versionId: facts.distro.versionId, family: facts.distro.family}
   const document = await Session.run<InitContext>({
     command: 'init',

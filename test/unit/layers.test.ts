@@ -22,6 +22,8 @@ const LAYERS: ReadonlyArray<{name: string; paths: string[]}> = [
   {name: 'doctor', paths: ['src/doctor/']},
   {name: 'cli', paths: ['src/cli/']},
   {name: 'init', paths: ['src/init/']},
+  // Guests build on init's prompter and the LVM step's metadata reading.
+  {name: 'guest', paths: ['src/guest/']},
   {name: 'commands', paths: ['src/commands/']},
 ]
 

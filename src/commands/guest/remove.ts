@@ -1,0 +1,27 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base-command.js'
+import {runGuestRemove} from '../../guest/run-remove.js'
+import {openHost} from '../../host/open.js'
+
+export default class GuestRemove extends BaseCommand {
+  static summary = 'Remove a stopped guest: its config and autostart link; its logical volume only with --delete-disk.'
+
+  static description = `A running guest is refused (stop it first). The config is kept under /var/lib/xensetup/backups/<run>/.
+--delete-disk destroys the guest's logical volume: confirmed on a terminal, else it needs --yes.`
+
+  static examples = ['<%= config.bin %> guest remove web1', '<%= config.bin %> guest remove web1 --delete-disk --yes']
+
+  static args = {name: Args.string({required: true, description: 'Guest name.'})}
+
+  static flags = {
+    'dry-run': Flags.boolean({summary: 'Show what would be removed and change nothing.'}),
+    yes: Flags.boolean({char: 'y', summary: 'Do not ask before applying.'}),
+    'delete-disk': Flags.boolean({summary: 'Also destroy the guest\'s logical volume(s).'}),
+    vg: Flags.string({summary: 'Volume group of the NAME-disk volume (when the config is already gone).', default: 'vg0'}),
+  }
+
+  async run() {
+    const {args, flags} = await this.parse(GuestRemove)
+    return runGuestRemove(openHost(flags.root), args.name, flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
+  }
+}

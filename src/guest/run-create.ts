@@ -1,0 +1,64 @@
+import {type RunDocument, Session} from '../engine/session.js'
+import {gatherFacts} from '../facts/index.js'
+import {Host} from '../host/host.js'
+import {Prompter, type RunFlags} from '../init/prompter.js'
+import {DEFAULT_LVM_SYSTEM_DIR} from '../steps/lvm.js'
+import type {GuestContext} from './context.js'
+import {checkGuestName, type GuestCreateFlags, resolveGuestSpec} from './options.js'
+import type {GuestSpec} from './spec.js'
+import {guestCreateSteps} from './steps.js'
+import {hostMemoryMiB, runningDomains, xlInfo} from './toolstack.js'
+import {virtCaps} from './virt-caps.js'
+import {readVgForFlags, readVgLayout} from './volume-group.js'
+
+export interface GuestCreateDocument extends RunDocument {
+  guest: GuestSpec | null
+}
+
+/** Where LVM's configuration and metadata backups are; tests point it away from this machine's. */
+export interface GuestRunOptions {
+  lvmSystemDir?: string
+}
+
+/** guest create: the flags checked against the target → the guest's steps, run through one Session. */
+export async function runGuestCreate(
+  target: Host,
+  name: string,
+  flags: GuestCreateFlags & RunFlags,
+  json: boolean,
+  print: (text: string) => void,
+  args: string[] = [],
+  options: GuestRunOptions = {},
+): Promise<GuestCreateDocument> {
+  checkGuestName(name)
+  const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
+  const local = target.isLive ? target : new Host('/')
+  const prompter = Prompter.forRun(json, flags)
+  let spec: GuestSpec | null = null
+  const document = await Session.run<GuestContext>({
+    command: 'guest create',
+    args,
+    target,
+    dryRun: flags['dry-run'],
+    verbose: flags.verbose,
+    json,
+    confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
+    print,
+    prepare: async (session) => {
+      const facts = gatherFacts(target, local)
+      const [info, running] = await Promise.all([xlInfo(session.probe, facts, target.isLive), runningDomains(session.probe, facts, target.isLive)])
+      const vg = flags.disk === undefined ? null : readVgForFlags(target, systemDir, flags.vg)
+      const resolved = resolveGuestSpec(name, flags, {host: target, facts, vg, hostMemoryMiB: hostMemoryMiB(facts, target.isLive, info), virt: virtCaps(facts, target.isLive, info)})
+      spec = resolved
+      const lvmEnv = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
+      const contextFor = (): GuestContext => ({
+        host: target,
+        spec: resolved,
+        vg: resolved.disk?.kind === 'lv' ? readVgLayout(target, systemDir, resolved.disk.vg) : null,
+        running,
+      })
+      return {steps: guestCreateSteps(lvmEnv), contextFor}
+    },
+  })
+  return {...document, guest: spec}
+}

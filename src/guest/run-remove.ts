@@ -1,0 +1,132 @@
+import {EXIT, UserError} from '../errors.js'
+import type {CommandChange} from '../engine/change.js'
+import {type RunDocument, Session} from '../engine/session.js'
+import {type Step, StepRefusal} from '../engine/step.js'
+import {AUTOSTART_DIR} from '../facts/guests.js'
+import {gatherFacts} from '../facts/index.js'
+import type {GuestConfig} from '../facts/types.js'
+import {Host} from '../host/host.js'
+import {Prompter, type RunFlags} from '../init/prompter.js'
+import {DEFAULT_LVM_SYSTEM_DIR} from '../steps/lvm.js'
+import {checkGuestName} from './options.js'
+import type {GuestRunOptions} from './run-create.js'
+import {configPath} from './spec.js'
+import {runningDomains} from './toolstack.js'
+import {readVgLayout} from './volume-group.js'
+
+export interface GuestRemoveFlags extends RunFlags {
+  'delete-disk': boolean
+  vg: string
+}
+
+interface RemoveContext {
+  host: Host
+  config: GuestConfig | null
+  /** Other guests' disks: a disk one of them uses is never removed with this one. */
+  othersDisks: Set<string>
+}
+
+/** guest remove: the config, its autostart link and (asked for) its logical volumes, journaled and backed up. */
+export async function runGuestRemove(
+  target: Host,
+  name: string,
+  flags: GuestRemoveFlags,
+  json: boolean,
+  print: (text: string) => void,
+  args: string[] = [],
+  options: GuestRunOptions = {},
+): Promise<RunDocument> {
+  checkGuestName(name)
+  const prompter = Prompter.forRun(json, flags)
+  if (flags['delete-disk'] && !flags.yes && !flags['dry-run'] && !prompter.interactive) {
+    throw new UserError('--delete-disk destroys the guest\'s data and there is no terminal to confirm it on', 'add --yes to remove the disk without asking, or look first with --dry-run', EXIT.refused)
+  }
+  const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
+  const env = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
+  const local = target.isLive ? target : new Host('/')
+  return Session.run<RemoveContext>({
+    command: 'guest remove',
+    args,
+    target,
+    dryRun: flags['dry-run'],
+    verbose: flags.verbose,
+    json,
+    confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
+    print,
+    prepare: async (session) => {
+      const facts = gatherFacts(target, local)
+      const domain = (await runningDomains(session.probe, facts, target.isLive))?.find((d) => d.name === name)
+      if (domain) {
+        throw new UserError(`guest ${name} is running (domain ${domain.id})`, `stop it first: xensetup guest stop ${name}`, EXIT.refused)
+      }
+      const contextFor = (): RemoveContext => {
+        const guests = gatherFacts(target, local).xen.guestConfigs
+        const config = guests.find((guest) => guest.path === configPath(name)) ?? null
+        const othersDisks = new Set(guests.filter((guest) => guest !== config).flatMap((guest) => guest.disks.flatMap((disk) => (disk.target ? [disk.target] : []))))
+        return {host: target, config, othersDisks}
+      }
+      const steps: Step<RemoveContext>[] = [autostartRemoval(name), diskRemoval(name, flags, systemDir, env), configRemoval(name)]
+      return {steps, contextFor}
+    },
+  })
+}
+
+function autostartRemoval(name: string): Step<RemoveContext> {
+  return {
+    id: 'autostart',
+    title: 'Stop starting it at boot',
+    plan({host}) {
+      const path = `${AUTOSTART_DIR}/${name}.cfg`
+      const current = host.readlink(path) ?? null
+      if (current !== null) return {changes: [{kind: 'link', path, before: current, target: null, why: 'xendomains would start a guest that has no config'}]}
+      if (!host.exists(path)) return {changes: [], state: 'not started at boot'}
+      const before = host.read(path) ?? ''
+      return {changes: [{kind: 'file', path, before, after: null, why: 'xendomains would start the removed guest from this copy'}]}
+    },
+  }
+}
+
+function diskRemoval(name: string, flags: GuestRemoveFlags, systemDir: string, env: Record<string, string>): Step<RemoveContext> {
+  return {
+    id: 'disk',
+    title: 'Guest disk',
+    plan({host, config, othersDisks}) {
+      const targets = new Set((config?.disks ?? []).filter((disk) => !disk.cdrom && disk.target).map((disk) => disk.target as string))
+      targets.add(`/dev/${flags.vg}/${name}-disk`)
+      const volumes = [...targets].flatMap((target) => {
+        const match = /^\/dev\/([^/]+)\/([^/]+)$/.exec(target)
+        const vg = match ? readVgLayout(host, systemDir, match[1]) : null
+        return match && vg?.lvs.has(match[2]) ? [{target, vg: match[1], lv: match[2]}] : []
+      })
+      if (!flags['delete-disk']) {
+        return volumes.length > 0 ? {skip: `kept: ${volumes.map((v) => v.target).join(', ')} (--delete-disk removes it)`} : {skip: 'no logical volume to remove'}
+      }
+      const shared = volumes.filter((volume) => othersDisks.has(volume.target))
+      if (shared.length > 0) {
+        throw new StepRefusal(`${shared.map((v) => v.target).join(', ')} is also another guest's disk; remove it from that guest's config first, or leave out --delete-disk`)
+      }
+      const changes: CommandChange[] = volumes.map((volume) => ({
+        kind: 'command',
+        argv: ['lvremove', '--autobackup', 'y', '--yes', `${volume.vg}/${volume.lv}`],
+        why: `--delete-disk: destroy ${name}'s disk and its data`,
+        env,
+      }))
+      const files = (config?.disks ?? []).filter((disk) => disk.target && !disk.cdrom && !volumes.some((v) => v.target === disk.target))
+      const state = files.length > 0 ? `not removed (not logical volumes): ${files.map((disk) => disk.target).join(', ')}` : undefined
+      return {changes, state}
+    },
+  }
+}
+
+function configRemoval(name: string): Step<RemoveContext> {
+  return {
+    id: 'config',
+    title: 'Guest config',
+    plan({host}) {
+      const path = configPath(name)
+      const current = host.readFile(path)
+      if (current === undefined) return {changes: [], state: `${path} is gone`}
+      return {changes: [{kind: 'file', path, before: current.text, after: null, encoding: current.encoding, why: `remove guest ${name} (the file is kept in the backups)`}]}
+    },
+  }
+}
