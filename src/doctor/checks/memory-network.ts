@@ -57,22 +57,3 @@ bridge device xenbr0" / "unable to add nic devices". xensetup init builds xenbr0
     },
   },
 ]
-
-export const guestChecks: Check[] = [
-  {
-    id: 'guests.vnc_open',
-    category: 'guests',
-    title: 'No guest console open to the network without a password',
-    explain: `vnclisten="0.0.0.0" without vncpasswd gives anyone who can reach this host the guest's console:
-keyboard, screen and often a root shell. Listen on 127.0.0.1 and use an SSH tunnel, or set vncpasswd.`,
-    run: ({facts}) => {
-      const open = facts.xen.guestConfigs.filter((g) => g.vnc.enabled && !g.vnc.hasPassword && isWildcard(g.vnc.listen))
-      if (open.length > 0) return warn(`VNC on all addresses without a password: ${open.map((g) => g.path).join(', ')}`, 'set vnclisten="127.0.0.1" (tunnel over SSH) or vncpasswd in those configs')
-      return pass(`${facts.xen.guestConfigs.length} guest config(s) checked`)
-    },
-  },
-]
-
-function isWildcard(listen: string | null): boolean {
-  return listen === '0.0.0.0' || listen === '::' || listen === '[::]'
-}
