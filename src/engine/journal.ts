@@ -81,6 +81,14 @@ export function sha256(text: string, encoding: 'utf8' | 'latin1'): string {
   return createHash('sha256').update(Buffer.from(text, encoding)).digest('hex')
 }
 
+/**
+ * When the run started and the process: sortable, readable, and its own backup directory name. Runs
+ * after the first in one process (a library caller, the tests) get a sequence number besides.
+ */
+let runsInThisProcess = 0
+
 function newRunId(): string {
-  return `${new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`
+  runsInThisProcess += 1
+  const stamp = new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return `${stamp}-${process.pid}${runsInThisProcess > 1 ? `.${runsInThisProcess}` : ''}`
 }

@@ -73,7 +73,7 @@ export function planText(views: StepView[], target: Host, dryRun: boolean, repla
 }
 
 /** After applying: a line per step, then where the run is journaled or what to do next. */
-export function resultText(views: StepView[], runId: string | null, target: Host): string {
+export function resultText(views: StepView[], runId: string | null, target: Host, done: string): string {
   const lines = views.map((v) => {
     const detail = v.error ?? v.state ?? v.reason ?? ''
     return `${v.status.padEnd(11)} ${v.id}${detail ? `: ${detail}` : ''}`
@@ -83,7 +83,7 @@ export function resultText(views: StepView[], runId: string | null, target: Host
   if (stopped?.status === 'interrupted') lines.push(`Interrupted in ${stopped.id}, before its next change. What was done is in ${journal} (run ${runId}); run again to finish.`)
   else if (stopped) lines.push(`Stopped at ${stopped.id}. Changes so far are in ${journal} (run ${runId}); fix the cause and run again.`)
   else if (runId === null) lines.push('Nothing to do: the host is already configured.')
-  else lines.push('Done. Reboot into Xen, then run `xensetup doctor`.')
+  else lines.push(done)
   return `${safeText(lines.join('\n'))}\n`
 }
 

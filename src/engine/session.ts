@@ -37,6 +37,8 @@ export interface SessionRequest<C> {
   /** Asks on a terminal; undefined when nothing may be asked (--yes, no terminal, --json). */
   confirm?: (message: string, signal: AbortSignal) => Promise<boolean>
   print: (text: string) => void
+  /** The last line of a run that applied everything: what to do next. */
+  done: string
   /** Facts, options and steps, read once the lock is held (the admin may be asked questions here). */
   prepare: (session: Session) => Promise<{steps: Step<C>[]; contextFor: () => C}>
 }
@@ -181,7 +183,7 @@ export class Session {
     }
     if (this.dryRun) return document('planned', planned)
     if (!planned.some((v) => v.status === 'pending')) {
-      show(resultText(planned, null, this.target))
+      show(resultText(planned, null, this.target, request.done))
       return document('ok', planned)
     }
     this.needsRootFor(shown)
@@ -211,7 +213,7 @@ export class Session {
     await this.stop.settle()
     const interrupted = reports.some((r) => r.status === 'interrupted') || this.stop.requested !== null
     if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
-    show(resultText(views, this.journal?.runId ?? null, this.target))
+    show(resultText(views, this.journal?.runId ?? null, this.target, request.done))
     return document(interrupted ? 'interrupted' : failed ? 'failed' : 'ok', views, true)
   }
 

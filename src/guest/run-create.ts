@@ -44,6 +44,7 @@ export async function runGuestCreate(
     json,
     confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
     print,
+    done: flags.start ? `Done: ${name} runs; \`xensetup guest console ${name}\` attaches to it.` : `Done. Start it with \`xensetup guest start ${name}\`.`,
     prepare: async (session) => {
       const facts = gatherFacts(target, local)
       const [info, running] = await Promise.all([xlInfo(session.probe, facts, target.isLive), runningDomains(session.probe, facts, target.isLive)])

@@ -53,6 +53,7 @@ export async function runGuestRemove(
     json,
     confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
     print,
+    done: `Done: guest ${name} is removed (its config is kept in the backups).`,
     prepare: async (session) => {
       const facts = gatherFacts(target, local)
       const domain = (await runningDomains(session.probe, facts, target.isLive))?.find((d) => d.name === name)

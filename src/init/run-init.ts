@@ -37,6 +37,7 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
     json,
     confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
     print,
+    done: 'Done. Reboot into Xen, then run `xensetup doctor`.',
     prepare: async (session) => {
       const {probe} = session
       const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, local, !target.isLive)

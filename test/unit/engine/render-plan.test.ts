@@ -110,7 +110,7 @@ describe('resultText', () => {
       ],
       host,
     )
-    const text = resultText(views, 'run-1', host)
+    const text = resultText(views, 'run-1', host, 'Done.')
     expect(text).toMatch(new RegExp(`Interrupted in boot, before its next change\\. What was done is in ${root}/var/lib/xensetup/journal\\.jsonl \\(run run-1\\); run again to finish\\.\\n$`))
     expect(text).not.toMatch(/Done\.|Stopped at/)
   })
@@ -119,7 +119,7 @@ describe('resultText', () => {
     root = makeTree()
     const host = new Host(root)
     const views = await viewSteps([failedReport({id: 'packages', title: 'Packages'}, new StepFailure('apt-get install exited 100', `E: ${HOSTILE}`))], host)
-    const text = resultText(views, 'run-2', host)
+    const text = resultText(views, 'run-2', host, 'Done.')
     expect(text).toMatch(/Stopped at packages\./)
     expect(text).not.toMatch(RAW_CONTROL)
     expect(text).toContain(`E: ${ESCAPED}`)
