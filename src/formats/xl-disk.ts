@@ -14,8 +14,9 @@ const FORMATS = new Set(['raw', 'qcow', 'qcow2', 'qed', 'vhd', 'empty'])
 
 /**
  * One `disk = [...]` entry: `key=value` parameters (`target=` last, taking the rest of the string) and
- * positional ones — `target,vdev,access` in the legacy form (target may carry `phy:`/`file:`/`tap:aio:`,
- * vdev `:cdrom`) or `target,format,vdev,access`.
+ * positional ones, `target,format,vdev,access` — without the format when the target carries a deprecated
+ * prefix (`phy:`, `file:`, `tap:aio:`, `raw:`), as libxlu assigns them; a vdev may end in `:cdrom`.
+ * A CD-ROM is read-only whatever the spec says, as libxl makes it.
  */
 export function parseDiskSpec(spec: string): DiskSpec {
   const disk: DiskSpec = {target: null, vdev: null, format: null, access: 'rw', cdrom: false, backend: null}
@@ -35,22 +36,36 @@ export function parseDiskSpec(spec: string): DiskSpec {
     else if (part === 'cdrom' || part === 'devtype=cdrom') disk.cdrom = true
     else positional.push(part)
   }
-  if (positional.length === 4) {
-    const [target, format, vdev, access] = positional
-    Object.assign(disk, {format: format || disk.format, vdev: vdev || disk.vdev})
-    setTarget(disk, target)
-    setAccess(disk, access)
-  } else if (positional.length > 0) {
-    const [target, vdev, access] = positional
-    setTarget(disk, target)
-    if (vdev) {
-      const [name, type] = vdev.split(':')
-      disk.vdev = name
-      if (type === 'cdrom') disk.cdrom = true
+  if (positional.length > 0) {
+    const [target, ...rest] = positional
+    // libxlu fills the positional slots in order; the format's is skipped after a deprecated prefix or format=.
+    let formatSlot = !setTarget(disk, target) && disk.format === null
+    let vdevSlot = disk.vdev === null
+    for (const value of rest) {
+      if (formatSlot) {
+        formatSlot = false
+        // xend's empty CD-ROM drive: `,hdc:cdrom,r`.
+        if (disk.target === null && value.includes(':')) {
+          setVdev(disk, value)
+          disk.format = 'empty'
+          vdevSlot = false
+        } else if (value) disk.format = value
+      } else if (vdevSlot) {
+        vdevSlot = false
+        setVdev(disk, value)
+      } else setAccess(disk, value)
     }
-    if (access) setAccess(disk, access)
   }
+  if (disk.cdrom) disk.access = 'ro'
   return disk
+}
+
+/** A positional vdev, maybe with the deprecated `:cdrom` / `:disk` suffix. */
+function setVdev(disk: DiskSpec, vdev: string): void {
+  const colon = vdev.lastIndexOf(':')
+  const name = colon === -1 ? vdev : vdev.slice(0, colon)
+  if (colon !== -1) disk.cdrom = vdev.slice(colon + 1) === 'cdrom'
+  disk.vdev = name || null
 }
 
 function keyed(disk: DiskSpec, key: string, value: string): void {
@@ -65,8 +80,11 @@ function setAccess(disk: DiskSpec, access: string): void {
   disk.access = /^(r|ro|read-only)$/i.test(access) ? 'ro' : 'rw'
 }
 
-/** A legacy target carries its backend and format as prefixes: `phy:/dev/x`, `tap:aio:/img`, `qcow2:/img`. */
-function setTarget(disk: DiskSpec, target: string): void {
+/**
+ * A legacy target carries its backend and format as prefixes: `phy:/dev/x`, `tap:aio:/img`, `qcow2:/img`.
+ * True when it had one.
+ */
+function setTarget(disk: DiskSpec, target: string): boolean {
   let rest = target
   for (;;) {
     const match = /^([a-z0-9]+):(?!\/\/)/i.exec(rest)
@@ -77,4 +95,5 @@ function setTarget(disk: DiskSpec, target: string): void {
     rest = rest.slice(match[0].length)
   }
   disk.target = rest || null
+  return rest !== target
 }
