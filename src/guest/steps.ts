@@ -73,7 +73,8 @@ const autostartStep: Step<GuestContext> = {
       if (current === target) return {changes: [], state: 'started at boot'}
       return {changes: [{kind: 'link', path, before: current, target, why: 'xendomains starts the configs in /etc/xen/auto at boot'}]}
     }
-    if (current === null) return {skip: 'not started at boot (--autostart starts it with xendomains)'}
+    // Not a skip: after the link is removed this is the state the re-plan must confirm.
+    if (current === null) return {changes: [], state: 'not started at boot (--autostart starts it with xendomains)'}
     return {changes: [{kind: 'link', path, before: current, target: null, why: 'no --autostart: not started at boot'}]}
   },
 }
