@@ -275,7 +275,8 @@ function bridge(name: string, env: GuestEnvironment): string {
 /** The given MAC, or one made from the name; either must be unicast and not another guest's. */
 function mac(name: string, given: string | undefined, facts: Facts): string {
   const others = facts.xen.guestConfigs.filter((config) => config.path !== configPath(name))
-  const taken = new Map(others.flatMap((config) => config.vifs.flatMap((vif) => (vif.mac ? [[vif.mac, config.name ?? config.path] as const] : []))))
+  // xl also reads 00-16-3e-.. (any separator): compared as parseMac writes them.
+  const taken = new Map(others.flatMap((config) => config.vifs.flatMap((vif) => (vif.mac ? [[parseMac(vif.mac) ?? vif.mac, config.name ?? config.path] as const] : []))))
   if (given === undefined) return macForName(name, new Set(taken.keys()))
   const parsed = parseMac(given)
   if (parsed === null || !isUnicast(parsed)) {
