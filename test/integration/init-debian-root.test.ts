@@ -7,6 +7,7 @@ import {builtCli} from '../lib/built-cli.js'
 import {runCommand} from '../lib/cli.js'
 import {snapshot} from '../lib/tree.js'
 import {asRoot, DebianImage} from './lib/debian-image.js'
+import {guestsOnConfiguredRoot} from './lib/guests-on-root.js'
 
 // Needs root for debootstrap, chroot, mount and losetup; CI runs as root, so there it always runs.
 const whenRoot = asRoot ? describe : describe.skip
@@ -204,4 +205,7 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     const {doc} = await timed('converged dry run', () => init('--dry-run'))
     expect(doc.steps.filter((s) => s.status === 'pending')).toEqual([])
   }, 5 * MINUTES)
+
+  // The configured root is where guests are made: the same image, after the converged run above.
+  guestsOnConfiguredRoot(image)
 })

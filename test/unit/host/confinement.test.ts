@@ -382,7 +382,7 @@ describe('modes and bytes', () => {
     const host = new Host(ROOT)
     const [change] = managedBlock(host, '/etc/fstab', 'xenfs', 'xenfs /proc/xen xenfs defaults 0 0', 'test')
     expect(change).toMatchObject({kind: 'file', encoding: 'latin1'})
-    if (change.kind !== 'file') throw new Error('expected a file change')
+    if (change.kind !== 'file' || change.after === null) throw new Error('expected a file written')
     host.write(change.path, change.after, change.encoding ?? 'utf8', OWNER)
     const written = readFileSync(inRoot('etc/fstab'))
     const block = Buffer.from('# BEGIN xensetup xenfs\nxenfs /proc/xen xenfs defaults 0 0\n# END xensetup xenfs\n')

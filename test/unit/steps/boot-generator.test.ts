@@ -29,7 +29,7 @@ describe('a GRUB without 20_linux_xen gets xensetup\'s own Xen generator', () =>
     removeTree(root)
     root = makeTree(machine(ARCH, {...arch, '/etc/grub.d/20_linux_xen': '#!/bin/sh\n'}))
     const withXenScript = await bootStep.plan(contextFor(root))
-    expect('changes' in withXenScript && withXenScript.changes.map((c) => (c.kind === 'file' ? c.path : c.argv[0]))).toEqual(['/etc/default/grub', 'grub-mkconfig'])
+    expect('changes' in withXenScript && withXenScript.changes.map((c) => (c.kind === 'command' ? c.argv[0] : c.path))).toEqual(['/etc/default/grub', 'grub-mkconfig'])
   })
 
   // Runs the rendered script with sh and GRUB's own grub-mkconfig_lib, as grub-mkconfig does (grub-common
