@@ -1,4 +1,5 @@
 import type {Autoballoon} from '../formats/xlcfg.js'
+import type {DiskSpec} from '../formats/xl-disk.js'
 
 /**
  * What xensetup knows about a machine, gathered from files only (no processes), so `doctor` starts fast
@@ -205,14 +206,6 @@ export interface BlockFacts {
   devices: BlockDevice[]
 }
 
-export interface GuestDisk {
-  target: string | null
-  vdev: string | null
-  format: string | null
-  access: 'ro' | 'rw'
-  cdrom: boolean
-  backend: string | null
-}
 
 export interface GuestConfig {
   path: string
@@ -221,7 +214,7 @@ export interface GuestConfig {
   memoryMiB: number | null
   maxMemoryMiB: number | null
   vcpus: number | null
-  disks: GuestDisk[]
+  disks: DiskSpec[]
   /** Each vif's MAC (null: libxl makes one up at each start) and bridge (`bridge=` or the xl.conf/libxl default). */
   vifs: {mac: string | null; bridge: string}[]
   /** The distinct bridges of the vifs. */

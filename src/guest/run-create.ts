@@ -1,7 +1,8 @@
 import {type RunDocument, Session} from '../engine/session.js'
 import {gatherFacts} from '../facts/index.js'
 import {Host} from '../host/host.js'
-import {Prompter, type RunFlags} from '../init/prompter.js'
+import type {RunFlags} from '../init/prompter.js'
+import {runRequest} from '../init/run-request.js'
 import {DEFAULT_LVM_SYSTEM_DIR} from '../steps/lvm.js'
 import type {GuestContext} from './context.js'
 import {checkGuestName, type GuestCreateFlags, resolveGuestSpec} from './options.js'
@@ -33,17 +34,10 @@ export async function runGuestCreate(
   checkGuestName(name)
   const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
   const local = target.isLive ? target : new Host('/')
-  const prompter = Prompter.forRun(json, flags)
+  const {request} = runRequest('guest create', target, flags, json, print, args)
   let spec: GuestSpec | null = null
   const document = await Session.run<GuestContext>({
-    command: 'guest create',
-    args,
-    target,
-    dryRun: flags['dry-run'],
-    verbose: flags.verbose,
-    json,
-    confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
-    print,
+    ...request,
     done: flags.start ? `Done: ${name} runs; \`xensetup guest console ${name}\` attaches to it.` : `Done. Start it with \`xensetup guest start ${name}\`.`,
     prepare: async (session) => {
       const facts = gatherFacts(target, local)

@@ -6,7 +6,8 @@ import {AUTOSTART_DIR} from '../facts/guests.js'
 import {gatherFacts} from '../facts/index.js'
 import type {GuestConfig} from '../facts/types.js'
 import {Host} from '../host/host.js'
-import {Prompter, type RunFlags} from '../init/prompter.js'
+import type {RunFlags} from '../init/prompter.js'
+import {runRequest} from '../init/run-request.js'
 import {DEFAULT_LVM_SYSTEM_DIR} from '../steps/lvm.js'
 import {checkGuestName} from './options.js'
 import type {GuestRunOptions} from './run-create.js'
@@ -37,7 +38,7 @@ export async function runGuestRemove(
   options: GuestRunOptions = {},
 ): Promise<RunDocument> {
   checkGuestName(name)
-  const prompter = Prompter.forRun(json, flags)
+  const {request, prompter} = runRequest('guest remove', target, flags, json, print, args)
   if (flags['delete-disk'] && !flags.yes && !flags['dry-run'] && !prompter.interactive) {
     throw new UserError('--delete-disk destroys the guest\'s data and there is no terminal to confirm it on', 'add --yes to remove the disk without asking, or look first with --dry-run', EXIT.refused)
   }
@@ -45,14 +46,7 @@ export async function runGuestRemove(
   const env = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
   const local = target.isLive ? target : new Host('/')
   return Session.run<RemoveContext>({
-    command: 'guest remove',
-    args,
-    target,
-    dryRun: flags['dry-run'],
-    verbose: flags.verbose,
-    json,
-    confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
-    print,
+    ...request,
     done: `Done: guest ${name} is removed (its config is kept in the backups).`,
     prepare: async (session) => {
       const facts = gatherFacts(target, local)

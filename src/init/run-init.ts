@@ -6,7 +6,8 @@ import {Host} from '../host/host.js'
 import type {InitContext} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
 import {type InitFlags, resolveOptions} from './options.js'
-import {Prompter, type RunFlags} from './prompter.js'
+import type {RunFlags} from './prompter.js'
+import {runRequest} from './run-request.js'
 
 export interface InitRunFlags extends InitFlags, RunFlags {
   only?: string[]
@@ -26,17 +27,10 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
     throw new UserError(`${facts.distro.name} ${facts.distro.versionId ?? ''}`.trim() + `: ${facts.distro.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
   }
   const steps = selectSteps(flags.only, flags.skip)
-  const prompter = Prompter.forRun(json, flags)
+  const {request, prompter} = runRequest('init', target, flags, json, print, args)
   const distro = {id: facts.distro.id, versionId: facts.distro.versionId, family: facts.distro.family}
   const document = await Session.run<InitContext>({
-    command: 'init',
-    args,
-    target,
-    dryRun: flags['dry-run'],
-    verbose: flags.verbose,
-    json,
-    confirm: prompter.interactive ? (message, signal) => prompter.confirm(message, false, signal) : undefined,
-    print,
+    ...request,
     done: 'Done. Reboot into Xen, then run `xensetup doctor`.',
     prepare: async (session) => {
       const {probe} = session
