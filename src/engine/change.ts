@@ -14,6 +14,8 @@ export interface FileChange {
   encoding?: TextEncoding
   /** Mode for a new file; an existing file keeps its own mode and owner. */
   mode?: number
+  /** The content holds a secret (a VNC password): the file ends up readable by its owner only, whatever it was. */
+  secret?: true
   why: string
 }
 

@@ -4,10 +4,10 @@ import {MalformedBlockError, withManagedBlock} from './managed-block.js'
 import {StepFailure} from './step.js'
 
 /** The change that makes a whole file (one xensetup owns) hold `content`; none when it already does. */
-export function wholeFile(host: Host, path: string, content: string, why: string, mode?: number): FileChange[] {
+export function wholeFile(host: Host, path: string, content: string, why: string, mode?: number, secret = false): FileChange[] {
   const current = host.readFile(path)
   const before = current?.text ?? null
-  return before === content ? [] : [{kind: 'file', path, before, after: content, encoding: current?.encoding, mode, why}]
+  return before === content ? [] : [{kind: 'file', path, before, after: content, encoding: current?.encoding, mode, why, ...(secret ? {secret: true as const} : {})}]
 }
 
 /** The change that makes the owner's managed block in a shared file hold `body`, other bytes untouched. */

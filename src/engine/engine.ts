@@ -139,11 +139,12 @@ export class Engine<C> {
       throw new StepFailure(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
     }
     const backup = this.journal?.backup(change.path) ?? null
-    const ownership = this.host.owner(change.path) ?? {
+    const existing = this.host.owner(change.path) ?? {
       mode: change.mode ?? 0o644,
       uid: process.getuid?.() ?? 0,
       gid: process.getgid?.() ?? 0,
     }
+    const ownership = change.secret ? {...existing, mode: existing.mode & ~0o077} : existing
     const encoding = change.encoding ?? 'utf8'
     this.touched.add(change.path)
     if (change.after === null) {

@@ -44,7 +44,7 @@ const configStep: Step<GuestContext> = {
   title: 'Guest config',
   async plan({host, spec, running}) {
     const path = configPath(spec.name)
-    const changes = wholeFile(host, path, await renderGuestConfig(spec), `xl config of ${spec.name}: ${spec.type.toUpperCase()}, ${spec.typeReason}`, spec.vnc?.password ? 0o600 : 0o644)
+    const changes = wholeFile(host, path, await renderGuestConfig(spec), `xl config of ${spec.name}: ${spec.type.toUpperCase()}, ${spec.typeReason}`, 0o644, Boolean(spec.vnc?.password))
     const domain = running?.find((d) => d.name === spec.name)
     if (changes.length > 0 && domain) {
       throw new StepRefusal(

@@ -122,6 +122,14 @@ describe('guest create steps', () => {
     expect(statSync(path.join(root, 'etc/xen/g1.cfg')).mode & 0o777).toBe(0o600)
   })
 
+  test('a VNC password added to an existing world-readable config makes it root-only too', async () => {
+    const {engine, steps} = setup(guest({type: 'hvm', boot: {kind: 'iso', iso: '/srv/x.iso'}, vnc: {listen: '0.0.0.0', password: 'pw'}}), null, {'/etc/lvm/backup/vg0': VG0, '/etc/xen/g1.cfg': 'name = "g1"\n'})
+    chmodSync(path.join(root, 'etc/xen/g1.cfg'), 0o644)
+    await applyAll(engine, steps)
+    expect(readFileSync(path.join(root, 'etc/xen/g1.cfg'), 'utf8')).toContain('vncpasswd = "pw"')
+    expect(statSync(path.join(root, 'etc/xen/g1.cfg')).mode & 0o777).toBe(0o600)
+  })
+
   test('an existing volume of another size is refused at planning, not resized', async () => {
     const {engine, steps, runner} = setup(guest(), null, {'/etc/lvm/backup/vg0': withVolume(VG0, 'g1-disk', 5)})
     const disk = byId(await engine.plan(steps)).disk
