@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -47,6 +47,10 @@ describeAsRoot('a dry run on a hostile image changes nothing and runs nothing of
     symlinkSync(`${'../'.repeat(12)}${outside.slice(1)}`, path.join(root, 'var/lib/xensetup'))
     symlinkSync('/nonexistent/policy-rc.d', path.join(root, 'usr/sbin/policy-rc.d'))
     for (const mountPoint of ['proc', 'sys', 'dev/pts']) mkdirSync(path.join(root, mountPoint), {recursive: true})
+    // Where guest create puts its autostart link, a link out; and the bridge its guest joins.
+    symlinkSync(outside, path.join(root, 'etc/xen/auto'))
+    mkdirSync(path.join(root, 'etc/network/interfaces.d'), {recursive: true})
+    writeFileSync(path.join(root, 'etc/network/interfaces.d/xenbr0'), 'auto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports eno1\n')
     writeFileSync(loopImage, Buffer.alloc(0))
     execFileSync('truncate', ['-s', '64M', loopImage])
     loop = execFileSync('losetup', ['--find', '--show', loopImage], {encoding: 'utf8'}).trim()
@@ -88,6 +92,20 @@ describeAsRoot('a dry run on a hostile image changes nothing and runs nothing of
     expect(boot.changes.map((change: {path?: string}) => change.path).filter(Boolean)).toEqual(expect.arrayContaining(['/etc/default/grub.d/00-xensetup.cfg']))
   })
 
+  test('guest create --dry-run starts no program at all and writes nothing; its link is planned inside the root', () => {
+    const before = {root: snapshot(root), outside: snapshot(outside)}
+    const trace = path.join(dir, 'trace-guest.log')
+    const argv = ['guest', 'create', 'g1', '--dry-run', '--json', '--root', root, '--type', 'pv', '--kernel', '/boot/vmlinuz-6.1.0-28-amd64', '--memory', '256M', '--autostart']
+    const run = spawnSync('strace', ['-f', '-qq', '-o', trace, '-e', 'trace=execve,mount,umount2,chroot,pivot_root,unshare', process.execPath, builtCli(), ...argv], {encoding: 'utf8'})
+    const plan = JSON.parse(run.stdout)
+    expect(plan).toMatchObject({mode: 'dry-run', result: 'planned'})
+    const calls = readFileSync(trace, 'utf8').split('\n').filter((line) => /\b(execve|mount|umount2|chroot|pivot_root|unshare)\(/.test(line))
+    expect(calls.map((line) => /execve\("([^"]+)"/.exec(line)?.[1] ?? line).filter((program) => program !== process.execPath)).toEqual([])
+    expect({root: snapshot(root), outside: snapshot(outside)}).toEqual(before)
+    const autostart = plan.steps.find((step: {id: string}) => step.id === 'autostart')
+    expect(autostart.changes).toEqual([expect.objectContaining({kind: 'link', path: '/etc/xen/auto/g1.cfg', target: '../g1.cfg'})])
+  })
+
   test('works on a read-only image (nothing to write, not even a temporary file)', () => {
     const run = dryRun(readOnly, path.join(dir, 'trace-ro.log'))
     expect(run.stderr).not.toMatch(/EROFS|read-only/i)
@@ -105,5 +123,14 @@ describeAsRoot('a dry run on a hostile image changes nothing and runs nothing of
     // The journal and lock were written where the link leads inside the root, and the lock is released.
     expect(existsSync(path.join(root, outside.slice(1), 'journal.jsonl'))).toBe(true)
     expect(existsSync(path.join(root, outside.slice(1), 'lock'))).toBe(false)
+  })
+
+  test('a real guest create follows /etc/xen/auto only inside the root: its link lands there, nothing outside', () => {
+    const before = snapshot(outside)
+    const run = spawnSync(process.execPath, [builtCli(), 'guest', 'create', 'g1', '--json', '--yes', '--root', root, '--type', 'pv', '--kernel', '/boot/vmlinuz-6.1.0-28-amd64', '--autostart'], {encoding: 'utf8'})
+    expect(JSON.parse(run.stdout)).toMatchObject({result: 'ok'})
+    expect(snapshot(outside)).toEqual(before)
+    expect(readlinkSync(path.join(root, outside.slice(1), 'g1.cfg'))).toBe('../g1.cfg')
+    expect(readFileSync(path.join(root, 'etc/xen/g1.cfg'), 'utf8')).toMatch(/^name = "g1"$/m)
   })
 })
