@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Start-up and plan speed, as the median wall time of whole CLI runs next to `node -e 0` in the same
-// run (targets: doctor <= 3x node's start-up; init --dry-run and a converged init <= 0.5 s).
+// run (targets: doctor <= 3x node's start-up; init --dry-run, a converged init and guest list <= 0.5 s).
 // Usage: npm run bench [-- --runs N] [--converged-root DIR --init-args "--uplink ens3 --dom0-mem 1024M ..."]
 // (a converged root: one that `xensetup init --root DIR` with the same arguments has configured).
 import {spawnSync} from 'node:child_process'
@@ -38,6 +38,7 @@ const rows = [
   ['node -e 0', node, null],
   ['xensetup doctor', median([cli, 'doctor']), {ratio: 3}],
   ['xensetup init --dry-run', median([cli, 'init', '--dry-run']), {ms: 500}],
+  ['xensetup guest list', median([cli, 'guest', 'list']), {ms: 500}],
 ]
 if (convergedRoot) {
   rows.push(['xensetup init --yes (converged --root)', median([cli, 'init', '--yes', '--root', convergedRoot, ...initArgs]), {ms: 500}])
