@@ -65,6 +65,10 @@ E2E_HOST_NEEDS=(
   "partx:util-linux"
   "losetup:mount"
   "flock:util-linux"
+  # The guest's initramfs: a static busybox, cpio, xz for trixie's .ko.xz modules.
+  "/bin/busybox:busybox-static"
+  "cpio:cpio"
+  "xz:xz-utils"
 )
 e2e_ensure_host_packages() {
   local need missing=() cmd pkg
