@@ -11,10 +11,13 @@
 #   E2E_CONFIGURE=init|manual   init: run `xensetup init` (default); manual: the
 #                               harness configures the image by hand the way
 #                               init is expected to (proves the harness itself)
+#   E2E_GUEST=xensetup|manual   who creates the guests in the booted dom0:
+#                               `xensetup guest create` (default) or the probe
+#                               by hand the way that command is expected to
 #   E2E_DOM0_MEM=1024M          --dom0-mem given to `xensetup init`
 #   E2E_INIT_ARGS="..."         extra arguments for `xensetup init`
 #   E2E_UPLINK=ens3             guest NIC name (virtio-net at PCI slot 3)
-#   E2E_BOOT_TIMEOUT=360        seconds per QEMU boot before it is killed
+#   E2E_BOOT_TIMEOUT=600        seconds per QEMU boot before it is killed
 #   E2E_SKIP_NEGATIVE=1         skip the negative control boot
 #   E2E_KEEP=1                  keep the images in the work dir
 #   E2E_WORKDIR=DIR             work dir (default <repo>/.cache/e2e/<suite>-<pid>)
@@ -28,11 +31,13 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/lib/disk-image.sh"
 . "$HERE/lib/chroot.sh"
 . "$HERE/lib/qemu.sh"
+. "$HERE/lib/guest-initrd.sh"
 
 SUITE="${E2E_SUITE:-bookworm}"
 CONFIGURE="${E2E_CONFIGURE:-init}"
+GUEST_MODE="${E2E_GUEST:-xensetup}"
 UPLINK="${E2E_UPLINK:-ens3}"
-BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-360}"
+BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-600}"
 ROOT_MIB=4096
 VG_MIB=256
 # Used by the manual configuration only; with init, whatever init wrote is expected.
@@ -44,6 +49,7 @@ MARKER=/.xensetup-e2e-disk
 
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
 [[ "$CONFIGURE" == init || "$CONFIGURE" == manual ]] || e2e_die "E2E_CONFIGURE must be init or manual"
+[[ "$GUEST_MODE" == xensetup || "$GUEST_MODE" == manual ]] || e2e_die "E2E_GUEST must be xensetup or manual"
 
 WORK="${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$SUITE-$$}"
 mkdir -p "$WORK"
@@ -75,7 +81,7 @@ e2e_on_exit cleanup_work
 
 # ------------------------------------------------------------------------------
 # Base image: a fresh Debian server + the test's own bits (probe, serial console,
-# node + the built project for `xensetup doctor`).
+# node + the built project for `xensetup doctor`, the guests' files).
 prepare_root() {
   local r="$1" root_uuid="$2" node_bin
   echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" >"$r/etc/fstab"
@@ -84,11 +90,15 @@ prepare_root() {
   sed -i 's/^root:[^:]*:/root::/' "$r/etc/shadow"
 
   install -m 755 "$HERE/guest/xensetup-e2e-probe" "$r/usr/local/sbin/xensetup-e2e-probe"
+  install -m 755 "$HERE/guest/xensetup-e2e-guests" "$r/usr/local/sbin/xensetup-e2e-guests"
   install -m 644 "$HERE/guest/xensetup-e2e-probe.service" "$r/etc/systemd/system/xensetup-e2e-probe.service"
   mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sfn ../xensetup-e2e-probe.service "$r/etc/systemd/system/multi-user.target.wants/xensetup-e2e-probe.service"
   mkdir -p "$r/etc/xensetup-e2e"
-  printf 'UPLINK=%q\n' "$UPLINK" >"$r/etc/xensetup-e2e/expect"
+  printf 'UPLINK=%q\nGUEST_MODE=%q\n' "$UPLINK" "$GUEST_MODE" >"$r/etc/xensetup-e2e/expect"
+  # The probe's guests: the PV domU's initramfs (for this root's kernel) and an ISO for the HVM one.
+  guest_initrd_build "$r" "$r/var/lib/xensetup-e2e/guest-initrd.img"
+  guest_empty_iso "$r/var/lib/xensetup-e2e/empty.iso"
   install -m 644 "$HERE/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
   # A BIOS server's /boot/grub/i386-pc, as grub-install leaves it; the boot ISO
   # switches $prefix to the disk so grubenv/saved_entry behave as on hardware.
@@ -150,6 +160,22 @@ EOF
   chroot_run "$mnt" update-grub 2>>"$WORK/configure-grub.log" || { cat "$WORK/configure-grub.log" >&2; return 1; }
   chroot_unblock_services "$mnt"
   chroot_leave "$mnt"
+}
+
+# Test-only, like the serial console: xenconsoled logs every guest console to
+# /var/log/xen/console/guest-NAME.log, where the probe reads what its guest printed
+# (`xl console` wants a terminal). Debian 12 and 13 start xenconsoled from
+# /etc/init.d/xen with XENCONSOLED_ARGS from /etc/default/xen; the
+# XENCONSOLED_TRACE documented in that file is read by nothing.
+enable_guest_console_log() {
+  local mnt="$1"
+  [[ -f "$mnt/etc/default/xen" ]] || { e2e_log "no /etc/default/xen in the image: guest consoles are not logged"; return 0; }
+  mkdir -p "$mnt/var/log/xen/console"
+  cat >>"$mnt/etc/default/xen" <<'EOF'
+
+# Boot lab (test/e2e/run.sh): guest consoles to /var/log/xen/console/guest-NAME.log.
+XENCONSOLED_ARGS="${XENCONSOLED_ARGS:-} --log=guest --log-dir=/var/log/xen/console"
+EOF
 }
 
 # What the configured image promises; read back from the image, not assumed.
@@ -228,6 +254,36 @@ check_positive() {
   assert "doctor in the guest: state dom0, no failed check, dom0 checks pass" $r "$v"
 }
 
+# The guest the probe ran inside the dom0, and the three configurations it only had xl parse.
+check_guest() {
+  local log="$1" v r expected name
+  v="$(fact "$log" guest-create-rc)"
+  r=0; [[ "$v" == 0 ]] || r=1
+  if [[ "$GUEST_MODE" == xensetup ]]; then
+    assert "guest: guest create exits 0" $r "exit ${v:-<not run>}"
+  else
+    assert "guest: by-hand create (lvcreate, xl create) exits 0" $r "exit ${v:-<not run>}"
+  fi
+  r=0; has_line "$log" '^guest-xl-list\| e2e-pv +[0-9]+ ' || r=1
+  assert "guest: e2e-pv appeared in xl list" $r
+  r=0; has_line "$log" '^guest-vif vif[0-9]+\.0 port of xenbr0' || r=1
+  assert "guest: vif was a port of xenbr0" $r
+  r=0; has_line "$log" '^guest-console\| @@GUEST ping [0-9.]+ answered' || r=1
+  assert "guest: ping to dom0 answered" $r
+  # Reason code 0 is SHUTDOWN_poweroff; and the guest went away by itself, the probe did not destroy it.
+  r=0; { has_line "$log" '^guest-end gone ' && has_line "$log" '^guest-xl-log\| Domain [0-9]+ has shut down, reason code 0 '; } || r=1
+  assert "guest: clean shutdown" $r "$(fact "$log" guest-end)"
+  expected="$(fact "$log" guest-marker-expected)"
+  v="$(fact "$log" guest-disk-marker)"
+  r=0; [[ -n "$expected" && "$v" == "$expected" ]] || r=1
+  assert "guest: marker on the LV" $r "read: ${v:-<nothing>}"
+  for name in e2e-hvm e2e-pvh e2e-pygrub; do
+    v="$(probe_lines "$log" | awk -v n="$name" '$1 == "parse" && $2 == n { sub("^[^ ]+ [^ ]+ ", ""); print; exit }')"
+    r=0; [[ "$v" == "create-rc=0 xl-n-rc=0" ]] || r=1
+    assert "guest: xl create -n parses $name" $r "${v:-not checked}"
+  done
+}
+
 check_negative() {
   local log="$1" timed_out="$2" r
   assert "negative control: guest powered off within ${BOOT_TIMEOUT}s" "$timed_out"
@@ -293,6 +349,7 @@ else
 fi
 assert "configure step ($CONFIGURE) exits 0" "$cfg_rc" "exit $cfg_rc"
 read_expectations "$MNT" "$VG_LOOP"
+enable_guest_console_log "$MNT"
 img_umount "$MNT"
 img_detach "$VG_IMG"
 
@@ -300,6 +357,7 @@ e2e_phase "boot (configured image)"
 LOG="$WORK/console.log"
 brc=0; boot_once_more_on_panic "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
 check_positive "$LOG" "$brc"
+check_guest "$LOG"
 show_probe "$LOG" "configured image ($LOG)"
 
 if [[ "${E2E_SKIP_NEGATIVE:-0}" != 1 ]]; then
