@@ -9,6 +9,10 @@
 QEMU_NIC_ADDR=0x3
 QEMU_ROOT_ADDR=0x4
 QEMU_VG_ADDR=0x5
+# +npt: QEMU's TCG implements AMD nested paging, so Xen detects HAP and `xl info` lists hap in
+# virt_caps (what `guest create --nested` asks for); without it Xen reports "HAP not detected".
+# It changes nothing else in Xen's boot log.
+QEMU_CPU=qemu64,+svm,+npt
 
 # qemu_make_iso ISO MARKER: MARKER is a path (e.g. /.xensetup-e2e-1234) that
 # exists only on the disk to boot. The disk needs /boot/grub/i386-pc/ with the
@@ -67,7 +71,7 @@ qemu_boot() {
   local iso="$1" root_img="$2" vg_img="$3" log="$4" timeout_s="$5" rc=0 waited=0
   # shellcheck disable=SC2054  # commas are QEMU option syntax
   local args=(
-    -accel tcg -cpu qemu64,+svm -m 2048 -smp 2
+    -accel tcg -cpu "$QEMU_CPU" -m 2048 -smp 2
     -nographic -serial "file:$log" -monitor none -parallel none
     -no-reboot
     -drive "file=$iso,media=cdrom,if=ide,readonly=on"
