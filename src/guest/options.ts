@@ -66,14 +66,14 @@ export function checkGuestName(name: string): void {
 export function resolveGuestSpec(name: string, flags: GuestCreateFlags, env: GuestEnvironment): GuestSpec {
   checkGuestName(name)
   checkWritable(flags)
-  const boot0 = bootSource(flags)
-  const {type, reason} = chooseType(flags, boot0, env.virt)
+  const source = bootSource(flags)
+  const {type, reason} = chooseType(flags, source, env.virt)
   const memoryMiB = memory(flags.memory, env.hostMemoryMiB)
   if (!Number.isInteger(flags.vcpus) || flags.vcpus < 1 || flags.vcpus > MAX_VCPUS) {
     throw new UserError(`--vcpus ${flags.vcpus} is out of range`, `give 1 to ${MAX_VCPUS}`)
   }
   const disk = diskSpec(name, flags, env)
-  const boot = bootFor(type, boot0, flags, env)
+  const boot = bootFor(type, source, flags, env)
   if (type === 'hvm' && boot.kind === 'disk' && disk === null) {
     throw new UserError('an HVM guest needs something to boot from', 'give --iso FILE to install from, or --disk/--disk-path for a disk that boots')
   }
