@@ -86,13 +86,15 @@ function diskRemoval(name: string, flags: GuestRemoveFlags, systemDir: string, e
     id: 'disk',
     title: 'Guest disk',
     plan({host, config, othersDisks}) {
-      const targets = new Set((config?.disks ?? []).filter((disk) => !disk.cdrom && disk.target).map((disk) => disk.target as string))
-      targets.add(`/dev/${flags.vg}/${name}-disk`)
-      const volumes = [...targets].flatMap((target) => {
+      const disks = (config?.disks ?? []).filter((disk) => !disk.cdrom && disk.target).map((disk) => disk.target as string)
+      // /dev/VG/LV paths of groups LVM knows are logical volumes, present or already removed.
+      const inGroups = [...new Set([...disks, `/dev/${flags.vg}/${name}-disk`])].flatMap((target) => {
         const match = /^\/dev\/([^/]+)\/([^/]+)$/.exec(target)
         const vg = match ? readVgLayout(host, systemDir, match[1]) : null
-        return match && vg?.lvs.has(match[2]) ? [{target, vg: match[1], lv: match[2]}] : []
+        return match && vg ? [{target, vg: match[1], lv: match[2], present: vg.lvs.has(match[2])}] : []
       })
+      const volumes = inGroups.filter((volume) => volume.present)
+      const kept = disks.filter((target) => !inGroups.some((volume) => volume.target === target))
       if (!flags['delete-disk']) {
         return volumes.length > 0 ? {skip: `kept: ${volumes.map((v) => v.target).join(', ')} (--delete-disk removes it)`} : {skip: 'no logical volume to remove'}
       }
@@ -106,8 +108,7 @@ function diskRemoval(name: string, flags: GuestRemoveFlags, systemDir: string, e
         why: `--delete-disk: destroy ${name}'s disk and its data`,
         env,
       }))
-      const files = (config?.disks ?? []).filter((disk) => disk.target && !disk.cdrom && !volumes.some((v) => v.target === disk.target))
-      const state = files.length > 0 ? `not removed (not logical volumes): ${files.map((disk) => disk.target).join(', ')}` : undefined
+      const state = kept.length > 0 ? `kept, not logical volumes: ${kept.join(', ')}` : volumes.length === 0 ? 'no logical volume of it left' : undefined
       return {changes, state}
     },
   }
