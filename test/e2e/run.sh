@@ -282,6 +282,13 @@ check_guest() {
     r=0; [[ "$v" == "create-rc=0 xl-n-rc=0" ]] || r=1
     assert "guest: xl create -n parses $name" $r "${v:-not checked}"
   done
+  [[ "$GUEST_MODE" == xensetup ]] || return 0
+  v="$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
+  r=0; [[ "$v" == "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" ]] || r=1
+  assert "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" $r "${v:-<no output>}"
+  v="$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
+  r=0; [[ "$v" == "0 config=gone lv=gone" ]] || r=1
+  assert "guest: guest remove --delete-disk removes the config and the LV (lvremove)" $r "$v"
 }
 
 check_negative() {
