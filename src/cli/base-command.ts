@@ -16,6 +16,11 @@ export abstract class BaseCommand extends Command {
     verbose: Flags.boolean({char: 'v', helpGroup: 'GLOBAL', summary: 'Show each command as it runs.'}),
   }
 
+  /** Text for a person; with --json stdout holds only the document. */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text)
+  }
+
   protected async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     // Ctrl-C at an inquirer prompt: nothing was changed yet.
     const error = thrown.name === 'ExitPromptError' ? new UserError('interrupted', 'nothing was changed', EXIT.interrupted) : thrown

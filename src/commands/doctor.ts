@@ -18,7 +18,7 @@ FAIL or SKIP with what it found and a fix. Exit 0 when nothing fails (warnings a
     const {flags} = await this.parse(Doctor)
     const outcome = runDoctor(flags)
     process.exitCode = outcome.exitCode
-    if (!this.jsonEnabled()) process.stdout.write(outcome.text)
+    this.say(outcome.text)
     return outcome.document
   }
 }

@@ -1,8 +1,9 @@
-import {parseLvmText} from '../formats/lvm-text.js'
+import {type LvmSection, parseLvmText} from '../formats/lvm-text.js'
 import {type VgLayout, vgLayout} from '../formats/lvm-vg.js'
 import {parseDiskSpec} from '../formats/xl-disk.js'
 import {type XlValue, parseDeviceSpec, parseXlConfig} from '../formats/xlcfg.js'
 import type {HostFiles} from './files.js'
+import {DEFAULT_LVM_SYSTEM_DIR, lvmBackupDirectory} from './lvm.js'
 import type {GuestConfig, GuestTools} from './types.js'
 
 export const XEN_CONFIG_DIR = '/etc/xen'
@@ -84,6 +85,11 @@ export function collectGuestConfigs(files: HostFiles, defaultBridge: string): Gu
     })
 }
 
+/** The guest configs as xl reads them, with xl.conf's default bridge: what guest commands read without every fact. */
+export function readGuestConfigs(files: HostFiles): GuestConfig[] {
+  return collectGuestConfigs(files, defaultBridge(parseXlConfig(files.read(`${XEN_CONFIG_DIR}/xl.conf`) ?? '')))
+}
+
 /**
  * The disks, ISOs, kernels and ramdisks a config names that are not there, so `xl create` would fail. A
  * /dev/VG/LV counts as there when LVM's metadata backup lists it (its node exists only while active, and
@@ -94,9 +100,13 @@ function missingFiles(config: GuestConfig, files: HostFiles, volumes: LogicalVol
   return paths.filter((path): path is string => path !== null && path.startsWith('/') && !files.present(path) && !volumes.has(path))
 }
 
-/** Logical volumes by /dev/VG/LV path, from /etc/lvm/backup (root-only: without root, none are known). */
+/**
+ * Logical volumes by /dev/VG/LV path, from LVM's metadata backups (root-only: without root, none are
+ * known); a config or backup LVM could not read either tells nothing.
+ */
 class LogicalVolumes {
   private readonly groups = new Map<string, VgLayout | undefined>()
+  private directory: string | undefined
 
   constructor(private readonly files: HostFiles) {}
 
@@ -109,13 +119,17 @@ class LogicalVolumes {
   }
 
   private read(vg: string): VgLayout | undefined {
-    const text = this.files.read(`/etc/lvm/backup/${vg}`)
-    if (text === undefined) return undefined
-    try {
-      return vgLayout(parseLvmText(text), vg)
-    } catch {
-      return undefined
-    }
+    this.directory ??= lvmBackupDirectory(DEFAULT_LVM_SYSTEM_DIR, (file) => this.files.read(file), parseOrEmpty)
+    const text = this.files.read(`${this.directory}/${vg}`)
+    return text === undefined ? undefined : vgLayout(parseOrEmpty(text), vg)
+  }
+}
+
+function parseOrEmpty(text: string): LvmSection {
+  try {
+    return parseLvmText(text)
+  } catch {
+    return {}
   }
 }
 

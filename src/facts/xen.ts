@@ -15,6 +15,12 @@ export function xenCommandLineFromLog(log: string): string | null {
   return commandLine
 }
 
+/** What says whether a toolstack can be asked, read without gathering every fact: dom0 or not, the Xen daemons running. */
+export function xenDaemonFacts(files: HostFiles): Pick<XenFacts, 'dom0' | 'daemons'> {
+  const runtime = detectXenRuntime(files)
+  return {dom0: runtime.dom0, daemons: runtime.running ? runningDaemons(files) : []}
+}
+
 /** XENFEAT_dom0 is bit 11 of /sys/hypervisor/properties/features (hex). */
 export function featuresSayDom0(hex: string): boolean {
   const features = Number.parseInt(hex, 16)

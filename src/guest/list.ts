@@ -1,11 +1,11 @@
-import {collectGuestConfigs, defaultBridge} from '../facts/guests.js'
 import {HostFiles} from '../facts/files.js'
-import {detectXenRuntime, runningDaemons} from '../facts/xen.js'
+import {readGuestConfigs} from '../facts/guests.js'
 import type {GuestConfig} from '../facts/types.js'
-import {describeDomainState, parseXlList, type RunningDomain} from '../formats/xl-list.js'
-import {parseXlConfig} from '../formats/xlcfg.js'
+import {xenDaemonFacts} from '../facts/xen.js'
+import {describeDomainState} from '../formats/xl-list.js'
 import type {Host} from '../host/host.js'
-import {type CommandRunner} from '../host/runner.js'
+import type {CommandRunner} from '../host/runner.js'
+import {runningDomains, toolstackRunning} from './toolstack.js'
 
 export interface GuestListing {
   name: string
@@ -25,17 +25,12 @@ export interface GuestListing {
  * The guests of the target from /etc/xen, with their state from `xl list` only where a toolstack runs
  * (a dom0 whose xenstored is in /proc): no process is spawned otherwise.
  */
-export async function listGuests(host: Host, probe: () => Promise<CommandRunner>): Promise<{guests: GuestListing[]; toolstack: 'running' | 'unreachable' | 'none'}> {
+export async function listGuests(host: Host, probe: CommandRunner): Promise<{guests: GuestListing[]; toolstack: 'running' | 'unreachable' | 'none'}> {
   const files = new HostFiles(host)
-  const configs = collectGuestConfigs(files, defaultBridge(parseXlConfig(files.read('/etc/xen/xl.conf') ?? '')))
-  const runtime = detectXenRuntime(files)
-  let domains: RunningDomain[] | null = null
-  let toolstack: 'running' | 'unreachable' | 'none' = 'none'
-  if (host.isLive && runtime.dom0 && runningDaemons(files).some((daemon) => daemon.endsWith('xenstored'))) {
-    const result = await (await probe()).run(['xl', 'list'], {timeoutMs: 60_000})
-    domains = result.failed ? null : parseXlList(result.stdout)
-    toolstack = domains === null ? 'unreachable' : 'running'
-  }
+  const configs = readGuestConfigs(files)
+  const reachable = toolstackRunning(xenDaemonFacts(files), host.isLive)
+  const domains = await runningDomains(probe, reachable)
+  const toolstack = !reachable ? 'none' : domains === null ? 'unreachable' : 'running'
   const guests = configs.map((config): GuestListing => {
     const name = config.name ?? config.path
     const domain = domains?.find((d) => d.name === name)

@@ -3,12 +3,12 @@ import {gatherFacts} from '../facts/index.js'
 import {Host} from '../host/host.js'
 import type {RunFlags} from '../init/prompter.js'
 import {runRequest} from '../init/run-request.js'
-import {DEFAULT_LVM_SYSTEM_DIR} from '../steps/lvm.js'
+import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
 import type {GuestContext} from './context.js'
 import {checkGuestName, type GuestCreateFlags, resolveGuestSpec} from './options.js'
 import type {GuestSpec} from './spec.js'
 import {guestCreateSteps} from './steps.js'
-import {hostMemoryMiB, runningDomains, xlInfo} from './toolstack.js'
+import {hostMemoryMiB, runningDomains, toolstackRunning, xlInfo} from './toolstack.js'
 import {virtCaps} from './virt-caps.js'
 import {readVgForFlags, readVgLayout} from './volume-group.js'
 
@@ -41,7 +41,8 @@ export async function runGuestCreate(
     done: flags.start ? `Done: ${name} runs; \`xensetup guest console ${name}\` attaches to it.` : `Done. Start it with \`xensetup guest start ${name}\`.`,
     prepare: async (session) => {
       const facts = gatherFacts(target, local)
-      const [info, running] = await Promise.all([xlInfo(session.probe, facts, target.isLive), runningDomains(session.probe, facts, target.isLive)])
+      const toolstack = toolstackRunning(facts.xen, target.isLive)
+      const [info, running] = await Promise.all([xlInfo(session.probe, toolstack), runningDomains(session.probe, toolstack)])
       const vg = flags.disk === undefined ? null : readVgForFlags(target, systemDir, flags.vg)
       const resolved = resolveGuestSpec(name, flags, {host: target, facts, vg, hostMemoryMiB: hostMemoryMiB(facts, target.isLive, info), virt: virtCaps(facts, target.isLive, info)})
       spec = resolved

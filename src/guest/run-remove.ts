@@ -3,16 +3,18 @@ import type {CommandChange} from '../engine/change.js'
 import {type RunDocument, Session} from '../engine/session.js'
 import {type Step, StepRefusal} from '../engine/step.js'
 import {AUTOSTART_DIR} from '../facts/guests.js'
-import {gatherFacts} from '../facts/index.js'
+import {HostFiles} from '../facts/files.js'
+import {readGuestConfigs} from '../facts/guests.js'
+import {xenDaemonFacts} from '../facts/xen.js'
 import type {GuestConfig} from '../facts/types.js'
-import {Host} from '../host/host.js'
+import type {Host} from '../host/host.js'
 import type {RunFlags} from '../init/prompter.js'
 import {runRequest} from '../init/run-request.js'
-import {DEFAULT_LVM_SYSTEM_DIR} from '../steps/lvm.js'
+import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
 import {checkGuestName} from './options.js'
 import type {GuestRunOptions} from './run-create.js'
 import {configPath} from './spec.js'
-import {runningDomains} from './toolstack.js'
+import {runningDomains, toolstackRunning} from './toolstack.js'
 import {readVgLayout} from './volume-group.js'
 
 export interface GuestRemoveFlags extends RunFlags {
@@ -44,18 +46,17 @@ export async function runGuestRemove(
   }
   const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
   const env = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
-  const local = target.isLive ? target : new Host('/')
   return Session.run<RemoveContext>({
     ...request,
     done: `Done: guest ${name} is removed (its config is kept in the backups).`,
     prepare: async (session) => {
-      const facts = gatherFacts(target, local)
-      const domain = (await runningDomains(session.probe, facts, target.isLive))?.find((d) => d.name === name)
+      const files = new HostFiles(target)
+      const domain = (await runningDomains(session.probe, toolstackRunning(xenDaemonFacts(files), target.isLive)))?.find((d) => d.name === name)
       if (domain) {
         throw new UserError(`guest ${name} is running (domain ${domain.id})`, `stop it first: xensetup guest stop ${name}`, EXIT.refused)
       }
       const contextFor = (): RemoveContext => {
-        const guests = gatherFacts(target, local).xen.guestConfigs
+        const guests = readGuestConfigs(new HostFiles(target))
         const config = guests.find((guest) => guest.path === configPath(name)) ?? null
         const othersDisks = new Set(guests.filter((guest) => guest !== config).flatMap((guest) => guest.disks.flatMap((disk) => (disk.target ? [disk.target] : []))))
         return {host: target, config, othersDisks}

@@ -1,3 +1,4 @@
+import {XEN_CONFIG_DIR} from '../facts/guests.js'
 import type {ImageFormat} from '../formats/image-format.js'
 
 export type GuestType = 'pv' | 'pvh' | 'hvm'
@@ -36,8 +37,6 @@ export interface GuestSpec {
   start: boolean
 }
 
-export const CONFIG_DIR = '/etc/xen'
-
 export function configPath(name: string): string {
-  return `${CONFIG_DIR}/${name}.cfg`
+  return `${XEN_CONFIG_DIR}/${name}.cfg`
 }

@@ -1,4 +1,4 @@
-import type {Facts} from '../facts/types.js'
+import type {Facts, XenFacts} from '../facts/types.js'
 import {parseXlInfo} from '../formats/xl-info.js'
 import {parseXlList, type RunningDomain} from '../formats/xl-list.js'
 import type {CommandRunner} from '../host/runner.js'
@@ -9,20 +9,20 @@ const XL_TIMEOUT_MS = 60_000
  * Whether a toolstack runs here to ask: a live dom0 whose xenstored runs (from /proc, no spawn). Without
  * it xl only fails with "cannot init xl context".
  */
-export function toolstackRunning(facts: Facts, live: boolean): boolean {
-  return live && facts.xen.dom0 && facts.xen.daemons.some((daemon) => daemon.endsWith('xenstored'))
+export function toolstackRunning(xen: Pick<XenFacts, 'dom0' | 'daemons'>, live: boolean): boolean {
+  return live && xen.dom0 && xen.daemons.some((daemon) => daemon.endsWith('xenstored'))
 }
 
 /** The domains xl knows; null when there is no toolstack or xl cannot be asked (not root). */
-export async function runningDomains(probe: CommandRunner, facts: Facts, live: boolean): Promise<RunningDomain[] | null> {
-  if (!toolstackRunning(facts, live)) return null
+export async function runningDomains(probe: CommandRunner, toolstack: boolean): Promise<RunningDomain[] | null> {
+  if (!toolstack) return null
   const result = await probe.run(['xl', 'list'], {timeoutMs: XL_TIMEOUT_MS})
   return result.failed ? null : parseXlList(result.stdout)
 }
 
 /** `xl info` (host memory, virt_caps); null where it cannot be asked. */
-export async function xlInfo(probe: CommandRunner, facts: Facts, live: boolean): Promise<Record<string, string> | null> {
-  if (!toolstackRunning(facts, live)) return null
+export async function xlInfo(probe: CommandRunner, toolstack: boolean): Promise<Record<string, string> | null> {
+  if (!toolstack) return null
   const result = await probe.run(['xl', 'info'], {timeoutMs: XL_TIMEOUT_MS})
   return result.failed ? null : parseXlInfo(result.stdout)
 }

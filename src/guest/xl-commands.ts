@@ -1,6 +1,6 @@
 import {EXIT, UserError} from '../errors.js'
-import {type Host} from '../host/host.js'
-import {COMMAND_ENV, displayArgv} from '../host/runner.js'
+import type {Host} from '../host/host.js'
+import {COMMAND_ENV, displayArgv, ExecaRunner} from '../host/runner.js'
 import {checkGuestName} from './options.js'
 import {configPath} from './spec.js'
 
@@ -19,9 +19,8 @@ export function requireLive(host: Host): void {
   if (!host.isLive) throw new UserError(`guest start, stop and console act on this machine's running Xen, not on --root ${host.root}`, 'run it on the dom0 itself')
 }
 
-async function xl(argv: string[], timeoutMs: number) {
-  const {execa} = await import('execa')
-  return execa('xl', argv, {reject: false, timeout: timeoutMs, env: {...COMMAND_ENV}, stdin: 'ignore'})
+function xl(argv: string[], timeoutMs: number) {
+  return new ExecaRunner().run(['xl', ...argv], {timeoutMs})
 }
 
 /** One line from xl's output that says what went wrong, with a hint when the message is a known one. */

@@ -1,13 +1,12 @@
 import type {CommandChange} from '../engine/change.js'
 import {type Step, StepFailure, StepRefusal} from '../engine/step.js'
+import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
 import type {Host} from '../host/host.js'
 import type {InitContext} from './context.js'
 import {type BackupPv, readVgBackup} from './lvm/backup.js'
 import {ensureUnused} from './lvm/device.js'
 import {describeSignatures, LVM_PV_SIGNATURE, probePvMembership, probeSignatures} from './lvm/signatures.js'
 
-/** Where LVM keeps lvm.conf and its metadata backups on every distribution. */
-export const DEFAULT_LVM_SYSTEM_DIR = '/etc/lvm'
 
 type LvmEnv = Record<string, string>
 

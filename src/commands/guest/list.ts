@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {guestTable, listGuests} from '../../guest/list.js'
 import {openHost} from '../../host/open.js'
+import {ExecaRunner} from '../../host/runner.js'
 
 export default class GuestList extends BaseCommand {
   static summary = 'The guests configured in /etc/xen: type, memory, vCPUs, disks, MACs, bridge, autostart, and state when Xen runs.'
@@ -12,11 +13,8 @@ export default class GuestList extends BaseCommand {
   async run() {
     const {flags} = await this.parse(GuestList)
     const target = openHost(flags.root)
-    const listing = await listGuests(target, async () => {
-      const {ExecaRunner} = await import('../../host/runner.js')
-      return new ExecaRunner()
-    })
-    if (!this.jsonEnabled()) process.stdout.write(guestTable(listing.guests, listing.toolstack))
+    const listing = await listGuests(target, new ExecaRunner())
+    this.say(guestTable(listing.guests, listing.toolstack))
     return {root: target.root, ...listing}
   }
 }

@@ -10,7 +10,7 @@ export default class GuestStart extends BaseCommand {
 
   async run() {
     const {args, flags} = await this.parse(GuestStart)
-    await startGuest(openHost(flags.root), args.name, (text) => this.jsonEnabled() || process.stdout.write(text))
+    await startGuest(openHost(flags.root), args.name, (text) => this.say(text))
     return {name: args.name, running: true}
   }
 }

@@ -15,7 +15,7 @@ export default class GuestStop extends BaseCommand {
 
   async run() {
     const {args, flags} = await this.parse(GuestStop)
-    await stopGuest(openHost(flags.root), args.name, flags.force, flags.timeout, (text) => this.jsonEnabled() || process.stdout.write(text))
+    await stopGuest(openHost(flags.root), args.name, flags.force, flags.timeout, (text) => this.say(text))
     return {name: args.name, running: false}
   }
 }

@@ -1,5 +1,6 @@
 import {StepFailure} from '../../engine/step.js'
 import type {Host} from '../../host/host.js'
+import {lvmBackupDirectory} from '../../facts/lvm.js'
 import {isSection, type LvmSection, type LvmValue, parseLvmText, sectionAt} from '../../formats/lvm-text.js'
 
 /** A physical volume as a metadata backup records it. */
@@ -17,18 +18,9 @@ export function readVgBackup(host: Host, systemDir: string, vgName: string): {fi
   return text === undefined ? undefined : {file, pvs: pvsInBackup(text, vgName, file)}
 }
 
-/**
- * Where LVM writes its metadata backups: backup/backup_dir from lvmlocal.conf (which overrides lvm.conf)
- * or lvm.conf, else <system dir>/backup.
- */
+/** Where LVM writes its metadata backups; a config that cannot be read or parsed fails the step. */
 export function backupDirectory(host: Host, systemDir: string): string {
-  for (const file of [`${systemDir}/lvmlocal.conf`, `${systemDir}/lvm.conf`]) {
-    const text = readAsRoot(host, file)
-    if (text === undefined) continue
-    const dir = sectionAt(parseOrExplain(text, file), ['backup'])?.backup_dir
-    if (typeof dir === 'string') return dir
-  }
-  return `${systemDir}/backup`
+  return lvmBackupDirectory(systemDir, (file) => readAsRoot(host, file), parseOrExplain)
 }
 
 /** The PVs of a volume group from its metadata backup. */

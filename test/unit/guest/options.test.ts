@@ -10,7 +10,7 @@ import {type VgLayout, vgLayout} from '../../../src/formats/lvm-vg.js'
 import {macForName} from '../../../src/formats/mac.js'
 import {Host} from '../../../src/host/host.js'
 import {type GuestCreateFlags, type GuestEnvironment, resolveGuestSpec} from '../../../src/guest/options.js'
-import {hostMemoryMiB, runningDomains, xlInfo} from '../../../src/guest/toolstack.js'
+import {hostMemoryMiB, runningDomains, toolstackRunning, xlInfo} from '../../../src/guest/toolstack.js'
 import {type VirtCaps, virtCaps} from '../../../src/guest/virt-caps.js'
 import {FakeRunner} from '../../lib/fake-runner.js'
 import {fixture} from '../facts/fixtures.js'
@@ -413,12 +413,16 @@ describe('what the flags are checked against', () => {
 
   test('xl is asked only where a toolstack runs; a failing xl is no answer', async () => {
     const probe = new FakeRunner({'xl list': {stdout: 'Name  ID   Mem VCPUs\tState\tTime(s)\nDomain-0  0  4096  4  r-----  10.0\nweb  3  2048  2  -b----  1.0\n'}, 'xl info': {stdout: XL_INFO}})
-    expect((await runningDomains(probe, DOM0, true))?.map((d) => d.name)).toEqual(['Domain-0', 'web'])
-    expect(await xlInfo(probe, DOM0, true)).toMatchObject({virt_caps: 'pv hvm hap shadow', total_memory: '32613'})
-    expect(await runningDomains(probe, DOM0, false)).toBeNull()
-    expect(await runningDomains(probe, notDom0, true)).toBeNull()
+    expect(toolstackRunning(DOM0.xen, true)).toBe(true)
+    expect(toolstackRunning(DOM0.xen, false)).toBe(false)
+    expect(toolstackRunning(notDom0.xen, true)).toBe(false)
+    expect(toolstackRunning({...DOM0.xen, daemons: ['xenconsoled']}, true)).toBe(false)
+    expect((await runningDomains(probe, true))?.map((d) => d.name)).toEqual(['Domain-0', 'web'])
+    expect(await xlInfo(probe, true)).toMatchObject({virt_caps: 'pv hvm hap shadow', total_memory: '32613'})
+    expect(await runningDomains(probe, false)).toBeNull()
+    expect(await xlInfo(probe, false)).toBeNull()
     expect(probe.calls).toEqual([['xl', 'list'], ['xl', 'info']])
     const failing = new FakeRunner({'xl list': {exitCode: 1, stderr: 'cannot init xl context'}})
-    expect(await runningDomains(failing, DOM0, true)).toBeNull()
+    expect(await runningDomains(failing, true)).toBeNull()
   })
 })

@@ -1,0 +1,19 @@
+import {type LvmSection, sectionAt} from '../formats/lvm-text.js'
+
+/** Where LVM keeps lvm.conf and its metadata backups on every distribution. */
+export const DEFAULT_LVM_SYSTEM_DIR = '/etc/lvm'
+
+/**
+ * Where LVM writes its metadata backups: backup/backup_dir from lvmlocal.conf (which overrides lvm.conf)
+ * or lvm.conf, else <system dir>/backup. `read` and `parse` say what an unreadable or malformed file
+ * means to the caller: a failed step, or an unknown fact.
+ */
+export function lvmBackupDirectory(systemDir: string, read: (file: string) => string | undefined, parse: (text: string, file: string) => LvmSection): string {
+  for (const file of [`${systemDir}/lvmlocal.conf`, `${systemDir}/lvm.conf`]) {
+    const text = read(file)
+    if (text === undefined) continue
+    const dir = sectionAt(parse(text, file), ['backup'])?.backup_dir
+    if (typeof dir === 'string') return dir
+  }
+  return `${systemDir}/backup`
+}
