@@ -9,7 +9,7 @@ import type {GuestConfig, GuestTools} from './types.js'
 export const XEN_CONFIG_DIR = '/etc/xen'
 /** Where xendomains looks for the guests it starts at boot (Debian, Fedora, SUSE, upstream's default). */
 export const AUTOSTART_DIR = '/etc/xen/auto'
-export const LIBXL_DEFAULT_BRIDGE = 'xenbr0'
+const LIBXL_DEFAULT_BRIDGE = 'xenbr0'
 /** libxl's default for HVM guests: VNC on, listening on localhost. */
 const LIBXL_DEFAULT_VNC_LISTEN = '127.0.0.1'
 
