@@ -1,3 +1,4 @@
+import path from 'node:path'
 import {HostFiles} from '../facts/files.js'
 import {LOCK, lockHolderAlive, parseLockRecord, processStartTicks} from '../facts/run-state.js'
 import type {LockRecord} from '../facts/types.js'
@@ -44,6 +45,8 @@ export class RunLock {
   private record: LockRecord | undefined
   /** The lock file's text as this run last wrote it: release and noteMade touch only that. */
   private written: string | undefined
+  /** Directories on the way to the lock that did not exist before this run, deepest first. */
+  private madeDirectories: string[] = []
   private readonly localFiles: HostFiles
 
   constructor(
@@ -63,6 +66,7 @@ export class RunLock {
       made: [],
     }
     const text = `${JSON.stringify(mine)}\n`
+    this.madeDirectories = missingDirectories(this.target, path.posix.dirname(LOCK))
     const outcome = this.take(LOCK, text, 0)
     if ('acquired' in outcome) {
       this.record = mine
@@ -80,9 +84,15 @@ export class RunLock {
     this.written = text
   }
 
-  /** Removes the lock only while it is still this run's own: never another run's. */
+  /**
+   * Removes the lock only while it is still this run's own: never another run's. A run that changed
+   * nothing (refused, cancelled, failed at planning) also takes away the state directories it made.
+   */
   release(): void {
-    if (this.record && this.holdsOwn()) this.target.remove(LOCK)
+    if (this.record && this.holdsOwn()) {
+      this.target.remove(LOCK)
+      for (const directory of this.madeDirectories) if (!this.target.removeEmptyDirectory(directory)) break
+    }
     this.record = undefined
     this.written = undefined
   }
@@ -184,4 +194,11 @@ export class RunLock {
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** `directory` and its ancestors that do not exist yet, deepest first. */
+function missingDirectories(host: Host, directory: string): string[] {
+  const missing: string[] = []
+  for (let current = directory; current !== '/' && !host.exists(current); current = path.posix.dirname(current)) missing.push(current)
+  return missing
 }

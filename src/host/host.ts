@@ -1,4 +1,4 @@
-import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
+import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {type FileOwnership, writeAtomic} from './atomic-write.js'
 import {canonicalInRoot, joinRoot} from './confine.js'
@@ -155,13 +155,17 @@ export class Host {
   /** Creates a file only if nothing is at its name: false when something is (a lock held). */
   createExclusive(target: string, text: string, mode: number): boolean {
     const destination = this.canonical(target, false)
-    this.mkdirs(path.posix.dirname(destination), 0o700)
-    let fd: number
-    try {
-      fd = openSync(joinRoot(this.root, destination), 'wx', mode)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-      throw error
+    let fd: number | undefined
+    // Twice: a run ending just now may remove the empty directory between making it and opening in it.
+    for (let attempt = 0; fd === undefined; attempt++) {
+      this.mkdirs(path.posix.dirname(destination), 0o700)
+      try {
+        fd = openSync(joinRoot(this.root, destination), 'wx', mode)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'EEXIST') return false
+        if (code !== 'ENOENT' || attempt > 0) throw error
+      }
     }
     try {
       writeSync(fd, text)
@@ -192,6 +196,18 @@ export class Host {
     rmSync(temporary, {force: true})
     symlinkSync(to, temporary)
     renameSync(temporary, real)
+  }
+
+  /** Removes a directory only when it is empty (and not a link): false when it is not, or is gone. */
+  removeEmptyDirectory(target: string): boolean {
+    try {
+      rmdirSync(this.real(target, false))
+      return true
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || isMissing(error)) return false
+      throw error
+    }
   }
 
   /**

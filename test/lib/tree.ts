@@ -19,15 +19,20 @@ export function removeTree(root: string): void {
   rmSync(root, {recursive: true, force: true})
 }
 
-/** Every file under root with its size and mtime (links: their target): equal snapshots mean nothing was written. */
+/**
+ * Every directory, file and link under root with its mode, size and mtime (links: their target): equal
+ * snapshots mean nothing was written, not even an empty directory made.
+ */
 export function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {}
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const real = path.join(dir, name)
       const stat = lstatSync(real)
-      if (stat.isDirectory()) walk(real)
-      else out[path.relative(root, real)] = stat.isSymbolicLink() ? `-> ${readlinkSync(real)}` : `${stat.size}:${stat.mtimeMs}`
+      if (stat.isDirectory()) {
+        out[`${path.relative(root, real)}/`] = `dir ${(stat.mode & 0o7777).toString(8)}`
+        walk(real)
+      } else out[path.relative(root, real)] = stat.isSymbolicLink() ? `-> ${readlinkSync(real)}` : `${stat.size}:${stat.mtimeMs}`
     }
   }
   walk(root)

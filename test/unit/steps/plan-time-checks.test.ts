@@ -83,7 +83,8 @@ describe('boot: GRUB must be there before anything is installed', () => {
     const before = snapshot(root)
     const host = new Host(root)
     const runner = new FakeRunner()
-    const engine = new Engine(host, runner, new Journal(host, 'run-1'), () => contextFor(root, {steps: ['packages', 'boot']}))
+    // One runner for the engine and the steps' probes: planning must run nothing through either.
+    const engine = new Engine(host, runner, new Journal(host, 'run-1'), () => contextFor(root, {steps: ['packages', 'boot']}, runner))
     const reports = await engine.plan([packagesStep, bootStep])
     expect(reports.map((r) => [r.id, r.status])).toEqual([
       ['packages', 'pending'],
