@@ -1,6 +1,7 @@
 import {ALREADY_CONFIGURED, type ApplyEvents, describeChange, type Engine} from './engine.js'
 import {failedReport, type Step, type StepReport} from './step.js'
 import {Interrupted} from './stop.js'
+import {safeText} from '../render/safe-text.js'
 
 export type RendererKind = 'default' | 'simple' | 'silent'
 
@@ -24,13 +25,14 @@ export async function applySteps<C>(
       task: async (_: unknown, task: {output: string; skip: (message: string) => void}) => {
         const planned = shown.find((report) => report.id === step.id) as StepReport
         try {
-          const report = await engine.applyStep(step, planned, {onChange: (change) => (task.output = describeChange(change)), onReplan})
+          const report = await engine.applyStep(step, planned, {onChange: (change) => (task.output = safeText(describeChange(change))), onReplan})
           reports.set(step.id, report)
-          if (report.status === 'skipped') task.skip(`${step.title}: ${report.reason}`)
+          if (report.status === 'skipped') task.skip(safeText(`${step.title}: ${report.reason}`))
           if (report.status === 'unchanged') task.skip(`${step.title}: ${ALREADY_CONFIGURED}`)
         } catch (error) {
           reports.set(step.id, error instanceof Interrupted ? interruptedReport(step, error) : failedReport(step, error))
-          throw error
+          // listr2 prints the message as it is: text from the target must reach the terminal escaped.
+          throw new Error(safeText(error instanceof Error ? error.message : String(error)))
         }
       },
     })),

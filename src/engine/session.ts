@@ -67,7 +67,7 @@ export class Session {
     args: string[],
   ) {
     this.local = target.isLive ? target : new Host('/')
-    const log = verbose ? (argv: string[]) => process.stderr.write(`$ ${displayArgv(argv)}\n`) : undefined
+    const log = verbose ? (argv: string[]) => process.stderr.write(`${safeText(`$ ${displayArgv(argv)}`)}\n`) : undefined
     const outer = new ExecaRunner(log, this.stop.signal)
     this.probe = outer
     this.lock = dryRun ? null : new RunLock(target, this.local)
@@ -199,7 +199,7 @@ export class Session {
     const drifted = engine.drifted(shown)
     if (drifted.length > 0) {
       process.exitCode = EXIT.failure
-      show(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; run again to see the new plan.\n`)
+      show(`${safeText(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; run again to see the new plan.`)}\n`)
       return document('failed', planned.map((view) => (view.changes.length > 0 ? {...view, status: 'failed', error: `changed since the plan was shown: ${drifted.join(', ')}`} : view)))
     }
     const onReplan = async (report: StepReport) => {
