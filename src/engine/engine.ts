@@ -55,7 +55,7 @@ export class Engine<C> {
     try {
       plan = await step.plan(this.contextFor())
     } catch (error) {
-      throw asStepFailure(error, this.host)
+      throw asStepFailure(error)
     }
     if ('skip' in plan) return {...base, status: 'skipped', reason: plan.skip, changes: []}
     const state = plan.state === undefined ? {} : {state: plan.state}
@@ -202,7 +202,7 @@ function fileChangeAt(report: StepReport, path: string): FileChange | undefined 
  * What the target's files cannot give (a root-only file, a FIFO or device where a file should be, a
  * dangling link) is a reason naming the path, not a crash.
  */
-function asStepFailure(error: unknown, host: Host): unknown {
+function asStepFailure(error: unknown): unknown {
   if (error instanceof HostPathError) return new StepFailure(error.message)
   const {code, path} = error as NodeJS.ErrnoException
   if (code === 'EACCES' || code === 'EPERM') return new StepFailure(`${path ?? 'a file'}: permission denied; run as root to plan this step`)

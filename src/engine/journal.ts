@@ -3,7 +3,6 @@ import path from 'node:path'
 import {STATE_DIR} from '../facts/run-state.js'
 import type {Host} from '../host/host.js'
 
-export {STATE_DIR}
 export const JOURNAL = `${STATE_DIR}/journal.jsonl`
 
 export interface RunStart {

@@ -28,7 +28,7 @@ function stanzas(text: string, separator: string, keys: readonly string[]): Arra
  * configured "deinstall ok config-files" are left out), and those a dpkg run stopped midway through
  * (dpkg --audit's cases: half-installed, unpacked, half-configured, triggers pending or awaited).
  */
-export function parseDpkgDatabase(text: string): {installed: Record<string, string>; unfinished: string[]} {
+function parseDpkgDatabase(text: string): {installed: Record<string, string>; unfinished: string[]} {
   const installed: Record<string, string> = {}
   const unfinished: string[] = []
   for (const fields of stanzas(text, ':', ['Package', 'Version', 'Status'])) {

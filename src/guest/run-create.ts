@@ -1,6 +1,6 @@
 import {type RunDocument, Session} from '../engine/session.js'
 import {gatherFacts} from '../facts/index.js'
-import {Host} from '../host/host.js'
+import type {Host} from '../host/host.js'
 import type {RunFlags} from '../init/prompter.js'
 import {runRequest} from '../init/run-request.js'
 import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
@@ -33,14 +33,13 @@ export async function runGuestCreate(
 ): Promise<GuestCreateDocument> {
   checkGuestName(name)
   const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
-  const local = target.isLive ? target : new Host('/')
   const {request} = runRequest('guest create', target, flags, json, print, args)
   let spec: GuestSpec | null = null
   const document = await Session.run<GuestContext>({
     ...request,
     done: flags.start ? `Done: ${name} runs; \`xensetup guest console ${name}\` attaches to it.` : `Done. Start it with \`xensetup guest start ${name}\`.`,
     prepare: async (session) => {
-      const facts = gatherFacts(target, local)
+      const facts = gatherFacts(target, session.local)
       const toolstack = toolstackRunning(facts.xen, target.isLive)
       const [info, running] = await Promise.all([xlInfo(session.probe, toolstack), runningDomains(session.probe, toolstack)])
       const vg = flags.disk === undefined ? null : readVgForFlags(target, systemDir, flags.vg)
