@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {EXIT, UserError} from '../errors.js'
-import {errorOutput} from '../render/output.js'
+import {reportError} from '../render/output.js'
 
 /** Global flags, --json, and the one-line error contract shared by every command. */
 export abstract class BaseCommand extends Command {
@@ -24,14 +24,7 @@ export abstract class BaseCommand extends Command {
   protected async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     // Ctrl-C at an inquirer prompt: nothing was changed yet.
     const error = thrown.name === 'ExitPromptError' ? new UserError('interrupted', 'nothing was changed', EXIT.interrupted) : thrown
-    const known = error instanceof UserError
-    const exitCode = known ? error.exitCode : (thrown.oclif?.exit ?? thrown.exitCode ?? EXIT.failure)
-    // oclif reports flag errors over several lines ("See more help with --help"): keep the first.
-    const message = (error.message || String(error)).split('\n')[0].replace(/^Error: /, '')
-    const hint = known ? error.hint : exitCode === EXIT.usage ? `see 'xensetup ${this.id} --help'` : undefined
-    process.exitCode = exitCode
-    if (!known && exitCode !== EXIT.usage && process.env.XENSETUP_DEBUG) process.stderr.write(`${error.stack}\n`)
-    const output = errorOutput({message, hint: hint ?? null, exitCode}, this.jsonEnabled())
-    process[output.stream].write(output.text)
+    const exitCode = thrown.oclif?.exit ?? thrown.exitCode ?? EXIT.failure
+    reportError(error, this.jsonEnabled(), {exitCode, hint: exitCode === EXIT.usage ? `see 'xensetup ${this.id} --help'` : null})
   }
 }

@@ -1,8 +1,7 @@
 import {parseArgs} from 'node:util'
 import {manifestCommands} from './manifest.js'
 import {runDoctor} from '../doctor/run-doctor.js'
-import {EXIT, UserError} from '../errors.js'
-import {errorOutput, jsonText} from '../render/output.js'
+import {jsonText, reportError} from '../render/output.js'
 
 interface ManifestFlag {
   name: string
@@ -37,11 +36,7 @@ export function fastDoctor(argv: string[], manifest: URL): boolean {
     process.stdout.write(json ? jsonText(outcome.document) : outcome.text)
   } catch (error) {
     // Whatever went wrong is one line (or one JSON document), as oclif's commands report it.
-    const known = error instanceof UserError
-    const exitCode = known ? error.exitCode : EXIT.failure
-    process.exitCode = exitCode
-    const output = errorOutput({message: (error as Error).message ?? String(error), hint: known ? error.hint : null, exitCode}, json)
-    process[output.stream].write(output.text)
+    reportError(error, json)
   }
   return true
 }
