@@ -286,6 +286,12 @@ check_guest() {
   v="$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
   r=0; [[ "$v" == "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" ]] || r=1
   assert "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" $r "${v:-<no output>}"
+  v="$(fact "$log" guest-recreate-rc) $(fact "$log" guest-held)"
+  r=0; [[ "$v" == "0 config=changed disk=unchanged running" ]] || r=1
+  assert "guest: guest create with another --extra rewrites the stopped guest's config (disk kept) and starts it" $r "$v"
+  v="$(fact "$log" guest-stop-rc)"
+  r=0; [[ "$v" == "0 after=gone console=1" ]] || r=1
+  assert "guest: guest stop shuts it down cleanly (xl shutdown -w, the guest's own poweroff)" $r "$v"
   v="$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
   r=0; [[ "$v" == "0 config=gone lv=gone" ]] || r=1
   assert "guest: guest remove --delete-disk removes the config and the LV (lvremove)" $r "$v"
