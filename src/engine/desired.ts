@@ -10,6 +10,12 @@ export function wholeFile(host: Host, path: string, content: string, why: string
   return before === content ? [] : [{kind: 'file', path, before, after: content, encoding: current?.encoding, mode, why, ...(secret ? {secret: true as const} : {})}]
 }
 
+/** The change that removes a file (its original is backed up like any other); none when it is gone. */
+export function absentFile(host: Host, path: string, why: string): FileChange[] {
+  const current = host.readFile(path)
+  return current === undefined ? [] : [{kind: 'file', path, before: current.text, after: null, encoding: current.encoding, why}]
+}
+
 /** The change that makes the owner's managed block in a shared file hold `body`, other bytes untouched. */
 export function managedBlock(host: Host, path: string, owner: string, body: string, why: string): FileChange[] {
   const current = host.readFile(path)

@@ -1,5 +1,6 @@
 import {EXIT, UserError} from '../errors.js'
 import type {CommandChange} from '../engine/change.js'
+import {absentFile} from '../engine/desired.js'
 import {type RunDocument, Session} from '../engine/session.js'
 import {type Step, StepRefusal} from '../engine/step.js'
 import {AUTOSTART_DIR} from '../facts/guests.js'
@@ -75,9 +76,8 @@ function autostartRemoval(name: string): Step<RemoveContext> {
       const path = `${AUTOSTART_DIR}/${name}.cfg`
       const current = host.readlink(path) ?? null
       if (current !== null) return {changes: [{kind: 'link', path, before: current, target: null, why: 'xendomains would start a guest that has no config'}]}
-      if (!host.exists(path)) return {changes: [], state: 'not started at boot'}
-      const before = host.read(path) ?? ''
-      return {changes: [{kind: 'file', path, before, after: null, why: 'xendomains would start the removed guest from this copy'}]}
+      const changes = absentFile(host, path, 'xendomains would start the removed guest from this copy')
+      return changes.length > 0 ? {changes} : {changes, state: 'not started at boot'}
     },
   }
 }
@@ -121,9 +121,8 @@ function configRemoval(name: string): Step<RemoveContext> {
     title: 'Guest config',
     plan({host}) {
       const path = configPath(name)
-      const current = host.readFile(path)
-      if (current === undefined) return {changes: [], state: `${path} is gone`}
-      return {changes: [{kind: 'file', path, before: current.text, after: null, encoding: current.encoding, why: `remove guest ${name} (the file is kept in the backups)`}]}
+      const changes = absentFile(host, path, `remove guest ${name} (the file is kept in the backups)`)
+      return changes.length > 0 ? {changes} : {changes, state: `${path} is gone`}
     },
   }
 }
