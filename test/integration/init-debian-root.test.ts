@@ -69,10 +69,15 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     return {child, exited}
   }
   const journalLines = () => (existsSync(path.join(image.mnt, JOURNAL_FILE)) ? journal() : [])
-  /** Waits until the run has announced (journaled the intent of) an apt-get command after `from` entries. */
+  /**
+   * Waits until the run has announced (journaled the intent of) an apt-get command after `from` entries
+   * and that command is running in the image. The intent alone is not enough: it is journaled before
+   * the command starts, and on a cold machine the gap (policy-rc.d written, the runner loaded) is long.
+   */
   const untilAptRuns = async (from: number) => {
     for (let waited = 0; waited < 120_000; waited += 100) {
-      if (journalLines().slice(from).some((e) => e.kind === 'intent' && /apt-get/.test(e.change))) return
+      const announced = journalLines().slice(from).some((e) => e.kind === 'intent' && /apt-get/.test(e.change))
+      if (announced && processesInImage().length > 0) return
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     throw new Error('apt-get never started')
