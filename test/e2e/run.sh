@@ -5,6 +5,8 @@
 # control: the unconfigured image must not come up as Domain-0.
 #
 #   sudo npm run e2e                  (= bash test/e2e/run.sh)
+#   sudo E2E_MODE=live npm run e2e    the live journey instead (live.sh: init on
+#                                     the running box, reboots, trial boots)
 #
 # Environment:
 #   E2E_SUITE=bookworm|trixie   Debian release of the guest (default bookworm)
@@ -27,25 +29,30 @@ shopt -s inherit_errexit
 # shellcheck source-path=SCRIPTDIR
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+case "${E2E_MODE:-root}" in
+  root) ;;
+  live) exec bash "$HERE/live.sh" ;;
+  *) echo "E2E_MODE must be root or live" >&2; exit 2 ;;
+esac
 . "$HERE/lib/common.sh"
+. "$HERE/lib/assert.sh"
 . "$HERE/lib/disk-image.sh"
 . "$HERE/lib/chroot.sh"
 . "$HERE/lib/qemu.sh"
 . "$HERE/lib/guest-initrd.sh"
+. "$HERE/lib/base-image.sh"
+. "$HERE/lib/dom0-checks.sh"
 
 SUITE="${E2E_SUITE:-bookworm}"
 CONFIGURE="${E2E_CONFIGURE:-init}"
 GUEST_MODE="${E2E_GUEST:-xensetup}"
 UPLINK="${E2E_UPLINK:-ens3}"
 BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-600}"
-ROOT_MIB=4096
-VG_MIB=256
 # Used by the manual configuration only; with init, whatever init wrote is expected.
 MANUAL_DOM0_MEM="dom0_mem=1024M,max:1024M"
 MANUAL_VG=xenvg
 # What init is told to give dom0 (the guest has 2048M).
 INIT_DOM0_MEM="${E2E_DOM0_MEM:-1024M}"
-MARKER=/.xensetup-e2e-disk
 
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
 [[ "$CONFIGURE" == init || "$CONFIGURE" == manual ]] || e2e_die "E2E_CONFIGURE must be init or manual"
@@ -61,11 +68,6 @@ VG_IMG="$WORK/vg.img"
 MNT="$WORK/mnt"
 ISO="$WORK/boot.iso"
 
-RESULTS=()   # "PASS name" / "FAIL name"
-assert() { # NAME CONDITION-RESULT(0/1) [DETAIL]
-  if [[ "$2" == 0 ]]; then RESULTS+=("PASS $1"); else RESULTS+=("FAIL $1${3:+  ($3)}"); fi
-}
-
 cleanup_work() {
   img_umount "$MNT" 2>/dev/null || true
   img_detach "$VG_IMG" 2>/dev/null || true
@@ -80,37 +82,18 @@ e2e_install_traps
 e2e_on_exit cleanup_work
 
 # ------------------------------------------------------------------------------
-# Base image: a fresh Debian server + the test's own bits (probe, serial console,
-# node + the built project for `xensetup doctor`, the guests' files).
+# What this proof adds to the base image: the probe as a unit that runs at the end
+# of boot and powers off, and the guests it starts in the dom0.
 prepare_root() {
-  local r="$1" root_uuid="$2" node_bin
-  echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" >"$r/etc/fstab"
-  date -u +%FT%TZ >"$r$MARKER"
-  # Console login without password, for poking at a kept image by hand.
-  sed -i 's/^root:[^:]*:/root::/' "$r/etc/shadow"
-
-  install -m 755 "$HERE/guest/xensetup-e2e-probe" "$r/usr/local/sbin/xensetup-e2e-probe"
+  local r="$1"
+  printf 'GUEST_MODE=%q\n' "$GUEST_MODE" >>"$r/etc/xensetup-e2e/expect"
   install -m 755 "$HERE/guest/xensetup-e2e-guests" "$r/usr/local/sbin/xensetup-e2e-guests"
   install -m 644 "$HERE/guest/xensetup-e2e-probe.service" "$r/etc/systemd/system/xensetup-e2e-probe.service"
   mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sfn ../xensetup-e2e-probe.service "$r/etc/systemd/system/multi-user.target.wants/xensetup-e2e-probe.service"
-  mkdir -p "$r/etc/xensetup-e2e"
-  printf 'UPLINK=%q\nGUEST_MODE=%q\n' "$UPLINK" "$GUEST_MODE" >"$r/etc/xensetup-e2e/expect"
   # The probe's guests: the PV domU's initramfs (for this root's kernel) and an ISO for the HVM one.
   guest_initrd_build "$r" "$r/var/lib/xensetup-e2e/guest-initrd.img"
   guest_empty_iso "$r/var/lib/xensetup-e2e/empty.iso"
-  install -m 644 "$HERE/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
-  # A BIOS server's /boot/grub/i386-pc, as grub-install leaves it; the boot ISO
-  # switches $prefix to the disk so grubenv/saved_entry behave as on hardware.
-  qemu_install_grub_modules "$r"
-
-  # Node from the host (same or older glibc than the guest) and the project.
-  node_bin="$(readlink -f "$(command -v node)")"
-  install -m 755 "$node_bin" "$r/usr/local/bin/node"
-  mkdir -p "$r/opt/xensetup"
-  tar -C "$REPO_ROOT" --anchored --exclude=./.git --exclude=./.cache --exclude=./coverage \
-      --exclude=./test --exclude=./src -cf - . | tar -C "$r/opt/xensetup" -xf -
-  [[ -d "$r/opt/xensetup/dist" ]] || e2e_log "WARNING: $REPO_ROOT/dist missing (npm run build): doctor will fail in the guest"
 }
 
 # ------------------------------------------------------------------------------
@@ -178,82 +161,6 @@ XENCONSOLED_ARGS="${XENCONSOLED_ARGS:-} --log=guest --log-dir=/var/log/xen/conso
 EOF
 }
 
-# What the configured image promises; read back from the image, not assumed.
-EXPECT_DOM0_MEM=""
-EXPECT_VG=""
-read_expectations() {
-  local mnt="$1" vgdev="$2"
-  EXPECT_DOM0_MEM="$(cat "$mnt/etc/default/grub" "$mnt"/etc/default/grub.d/*.cfg 2>/dev/null \
-    | grep -E '^[[:space:]]*GRUB_CMDLINE_XEN' | grep -oE 'dom0_mem=[^[:space:]"]+' | tail -n1 || true)"
-  EXPECT_VG="$(blkid -p -s TYPE -o value "$vgdev" 2>/dev/null || true)"
-  if [[ "$EXPECT_VG" == LVM2_member && -x "$mnt/sbin/pvs" ]]; then
-    chroot_enter "$mnt"
-    EXPECT_VG="$(chroot_run "$mnt" pvs --noheadings -o vg_name "$vgdev" 2>/dev/null | tr -d ' ' || true)"
-    chroot_leave "$mnt"
-  else
-    EXPECT_VG=""
-  fi
-  e2e_log "image expects: ${EXPECT_DOM0_MEM:-<no dom0_mem>} VG=${EXPECT_VG:-<none>} uplink=$UPLINK"
-  local def
-  def="$(grep -E '^\s*set default=' "$mnt/boot/grub/grub.cfg" 2>/dev/null | grep -v next_entry | head -n1 || true)"
-  e2e_log "grub.cfg: $def; multiboot lines: $(grep -cE '^\s*multiboot2?\s' "$mnt/boot/grub/grub.cfg" || true)"
-}
-
-# ------------------------------------------------------------------------------
-# Console log -> facts.
-probe_lines() { tr -d '\r' <"$1" | sed -n 's/^.*@@E2E //p' || true; }
-fact() { # LOG KEY -> rest of the first line "KEY ..."
-  probe_lines "$1" | awk -v k="$2" '$1 == k { sub("^[^ ]+ ?", ""); print; exit }'
-}
-has_line() { probe_lines "$1" | grep -E "$2" >/dev/null; }
-
-check_positive() {
-  local log="$1" timed_out="$2" v r
-  assert "boot: guest powered off within ${BOOT_TIMEOUT}s" "$timed_out"
-  r=0; { has_line "$log" '^probe-start' && has_line "$log" '^probe-done'; } || r=1
-  assert "probe ran to completion" $r
-  r=0; has_line "$log" '^xl-list\| Domain-0 ' || r=1
-  assert "xl list shows Domain-0" $r
-  v="$(fact "$log" xen-commandline)"
-  r=0; [[ -n "$EXPECT_DOM0_MEM" && " $v " == *" $EXPECT_DOM0_MEM "* ]] || r=1
-  assert "xl info xen_commandline has ${EXPECT_DOM0_MEM:-dom0_mem (none configured)}" $r "xen_commandline: $v"
-  v="$(fact "$log" xen-capabilities)"
-  r=0; [[ "$v" == control_d ]] || r=1
-  assert "/proc/xen/capabilities is control_d" $r "$v"
-  v="$(probe_lines "$log" | awk '$1=="proc" && $2=="xenstored" {print $3}')"
-  r=0; [[ -n "$v" ]] || r=1
-  assert "xenstored (oxenstored) running" $r
-  v="$(probe_lines "$log" | awk '$1=="proc" && $2=="xenconsoled" {print $3}')"
-  r=0; [[ -n "$v" ]] || r=1
-  assert "xenconsoled running" $r
-  r=0; has_line "$log" '^xenbr0 present bridge=yes' || r=1
-  assert "xenbr0 exists and is a bridge" $r
-  v="$(fact "$log" xenbr0-ports)"
-  r=0; [[ " $v " == *" $UPLINK "* ]] || r=1
-  assert "uplink $UPLINK enslaved to xenbr0" $r "ports: $v"
-  v="$(fact "$log" vgs)"
-  r=0; [[ -n "$EXPECT_VG" && " $v " == *" $EXPECT_VG "* ]] || r=1
-  assert "vgs shows VG ${EXPECT_VG:-(none created on the vg disk)}" $r "vgs: $v"
-  v="$(fact "$log" doctor)"
-  r=0; [[ "$v" == "rc=0 json=valid" ]] || r=1
-  assert "xensetup doctor --json exits 0 with valid JSON" $r "$v"
-  # What doctor concluded inside the guest: a healthy dom0 by the checks that matter for it. Under TCG
-  # there is no HAP/IOMMU; those checks may warn or skip, but nothing may fail.
-  v="$(fact "$log" doctor-json | node -e '
-    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      try {
-        const doc = JSON.parse(s)
-        const must = ["xen.running", "xen.dom0", "xen.xl_context", "dom0.xenfs", "dom0.services_enabled", "boot.xen_entry", "boot.default_is_xen", "boot.dom0_mem", "memory.autoballoon", "network.bridge"]
-        const status = Object.fromEntries(doc.checks.map((c) => [c.id, c.status]))
-        const bad = must.filter((id) => status[id] !== "pass").map((id) => `${id}=${status[id]}`)
-        const failed = doc.checks.filter((c) => c.status === "fail").map((c) => c.id)
-        console.log(`state=${doc.state} failed=${failed.join(",") || "none"} not-passing=${bad.join(",") || "none"}`)
-      } catch (e) { console.log(`unreadable: ${e.message}`) }
-    })' 2>&1)"
-  r=0; [[ "$v" == "state=dom0 failed=none not-passing=none" ]] || r=1
-  assert "doctor in the guest: state dom0, no failed check, dom0 checks pass" $r "$v"
-}
-
 # The guest the probe ran inside the dom0, and the three configurations it only had xl parse.
 check_guest() {
   local log="$1" v r expected name
@@ -306,25 +213,6 @@ check_negative() {
   assert "negative control: no Xen, no Domain-0" $r
 }
 
-show_probe() { # LOG TITLE
-  echo "--- probe lines: $2"
-  # A boot whose probe never ran has no lines: that is for the assertions to say, not a reason to stop here.
-  probe_lines "$1" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr)\|?' || true; } | sed 's/^/  /'
-  probe_lines "$1" | { grep -E '^doctor-json ' || true; } | cut -c1-300 | sed 's/^/  /'
-}
-
-# qemu_boot, once more when the guest kernel panicked (a TCG hiccup seen once on trixie's own kernel, in
-# the negative control that xensetup never touched); the panic is logged, and a second one fails the boot.
-boot_once_more_on_panic() { # qemu_boot's arguments
-  local rc=0
-  qemu_boot "$@" || rc=$?
-  if ((rc == 125)); then
-    e2e_log "booting again after the guest kernel panicked: $(tr -d '\r' <"$4" | grep -a -m1 'Kernel panic' || true)"
-    rc=0; qemu_boot "$@" || rc=$?
-  fi
-  return "$rc"
-}
-
 # ==============================================================================
 e2e_log "suite=$SUITE configure=$CONFIGURE work=$WORK"
 
@@ -337,19 +225,10 @@ bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
 
 e2e_phase "image build"
 ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
-prepare_root "$ROOT_DIR" "$ROOT_UUID"
-img_create "$ROOT_DIR" "$ROOT_IMG" "$ROOT_MIB" xs-root "$ROOT_UUID"
-rm -rf --one-file-system "$ROOT_DIR"
-img_blank "$VG_IMG" "$VG_MIB"
-# A server has a grub.cfg before anyone installs Xen.
-img_mount "$ROOT_IMG" "$MNT" >/dev/null
-chroot_enter "$MNT"
-chroot_run "$MNT" update-grub 2>"$WORK/base-grub.log" || { cat "$WORK/base-grub.log" >&2; e2e_die "update-grub on the base image failed"; }
-grep -q "root=UUID=$ROOT_UUID" "$MNT/boot/grub/grub.cfg" || e2e_die "base grub.cfg has no root=UUID=$ROOT_UUID"
-chroot_leave "$MNT"
-img_umount "$MNT"
+base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
+prepare_root "$ROOT_DIR"
+base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
 [[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
-qemu_make_iso "$ISO" "$MARKER"
 
 e2e_phase "configure ($CONFIGURE)"
 img_mount "$ROOT_IMG" "$MNT" >/dev/null
@@ -383,11 +262,4 @@ fi
 e2e_phase ""
 
 e2e_print_phases
-echo "--- assertions ($SUITE, configure=$CONFIGURE)"
-pass=0; fail=0
-for r in "${RESULTS[@]}"; do
-  echo "$r"
-  if [[ "$r" == PASS* ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-done
-echo "$pass passed, $fail failed"
-((fail == 0))
+e2e_results "$SUITE, configure=$CONFIGURE"

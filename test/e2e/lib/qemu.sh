@@ -55,8 +55,9 @@ qemu_install_grub_modules() {
 
 # qemu_boot ISO ROOT_IMG VG_IMG|"" LOG TIMEOUT_S -> return 0 if QEMU exited by
 # itself (guest powered off), 124 on timeout, 125 when the guest kernel panicked
-# (QEMU killed at once: a panicked guest never powers off). QEMU is killed on
-# every exit path of the caller too (cleanup stack).
+# (QEMU killed at once: a panicked guest never powers off; QEMU_KILL_ON_PANIC=0
+# leaves it to whatever resets the machine, as Xen does when dom0 dies). QEMU is
+# killed on every exit path of the caller too (cleanup stack).
 QEMU_PID=""
 qemu_kill() {
   if [[ -n "$QEMU_PID" ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
@@ -90,7 +91,7 @@ qemu_boot() {
   QEMU_PID=$!
   e2e_on_exit qemu_kill
   while kill -0 "$QEMU_PID" 2>/dev/null; do
-    if grep -aq 'Kernel panic - not syncing' "$log"; then
+    if [[ "${QEMU_KILL_ON_PANIC:-1}" == 1 ]] && grep -aq 'Kernel panic - not syncing' "$log"; then
       e2e_log "guest kernel panicked after ${waited}s, killing QEMU"
       qemu_kill
       return 125

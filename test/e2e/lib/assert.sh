@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# Assertions over console logs. What runs in the guest prints raw facts as "@@E2E KEY ..." lines; the
+# harness alone decides PASS or FAIL from them. Source it after common.sh.
+
+RESULTS=()   # "PASS name" / "FAIL name  (detail)"
+assert() { # NAME STATUS(0 = pass) [DETAIL]
+  if [[ "$2" == 0 ]]; then RESULTS+=("PASS $1"); else RESULTS+=("FAIL $1${3:+  ($3)}"); fi
+}
+
+probe_lines() { tr -d '\r' <"$1" | sed -n 's/^.*@@E2E //p' || true; }
+fact() { # LOG KEY -> the rest of the first line "KEY ..."
+  probe_lines "$1" | awk -v k="$2" '$1 == k { sub("^[^ ]+ ?", ""); print; exit }'
+}
+has_line() { probe_lines "$1" | grep -E "$2" >/dev/null; }
+
+# e2e_results TITLE: every assertion, then "N passed, N failed" (what CI adds up); fails if one failed.
+e2e_results() {
+  local r pass=0 fail=0
+  echo "--- assertions ($1)"
+  for r in "${RESULTS[@]}"; do
+    echo "$r"
+    if [[ "$r" == PASS* ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+  done
+  echo "$pass passed, $fail failed"
+  ((fail == 0))
+}

@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# The fresh Debian server both boot proofs start from: the cached Debian root, plus what the test needs
+# in it (serial console, GRUB's modules where grub-install puts them, node and xensetup the way a user
+# installs them), made into a partitioned disk image with a grub.cfg of its own, a blank disk for the
+# VG and the boot ISO. Source it after common.sh, disk-image.sh, chroot.sh and qemu.sh.
+
+BASE_ROOT_MIB=4096
+BASE_VG_MIB=256
+# A file only the disk to boot has: the boot ISO's GRUB looks for it.
+BASE_MARKER=/.xensetup-e2e-disk
+
+# base_image_prepare ROOT UUID UPLINK: the test's bits every boot needs, in the root tree.
+base_image_prepare() {
+  local r="$1" root_uuid="$2" uplink="$3" node_bin
+  echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" >"$r/etc/fstab"
+  date -u +%FT%TZ >"$r$BASE_MARKER"
+  # Console login without password, for poking at a kept image by hand.
+  sed -i 's/^root:[^:]*:/root::/' "$r/etc/shadow"
+  mkdir -p "$r/etc/xensetup-e2e"
+  printf 'UPLINK=%q\n' "$uplink" >"$r/etc/xensetup-e2e/expect"
+  install -m 755 "$E2E_DIR/guest/xensetup-e2e-probe" "$r/usr/local/sbin/xensetup-e2e-probe"
+  install -m 644 "$E2E_DIR/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
+  # A BIOS server's /boot/grub/i386-pc, as grub-install leaves it; the boot ISO
+  # switches $prefix to the disk so grubenv/saved_entry behave as on hardware.
+  qemu_install_grub_modules "$r"
+
+  # xensetup as a user installs it today: node (the host's; same or older glibc than the guest), the
+  # built project in /opt/xensetup, and `xensetup` on PATH.
+  node_bin="$(readlink -f "$(command -v node)")"
+  install -m 755 "$node_bin" "$r/usr/local/bin/node"
+  mkdir -p "$r/opt/xensetup"
+  tar -C "$REPO_ROOT" --anchored --exclude=./.git --exclude=./.cache --exclude=./coverage \
+      --exclude=./test --exclude=./src -cf - . | tar -C "$r/opt/xensetup" -xf -
+  ln -sfn /opt/xensetup/bin/run.js "$r/usr/local/bin/xensetup"
+  [[ -d "$r/opt/xensetup/dist" ]] || e2e_log "WARNING: $REPO_ROOT/dist missing (npm run build): xensetup will fail in the guest"
+}
+
+# base_image_build ROOT_DIR ROOT_IMG VG_IMG ISO UUID: the prepared tree becomes the boot disk (the tree
+# is removed), with the grub.cfg a server has before anyone installs Xen; a blank VG disk; the ISO.
+base_image_build() {
+  local root_dir="$1" root_img="$2" vg_img="$3" iso="$4" root_uuid="$5" mnt
+  img_create "$root_dir" "$root_img" "$BASE_ROOT_MIB" xs-root "$root_uuid"
+  rm -rf --one-file-system "$root_dir"
+  img_blank "$vg_img" "$BASE_VG_MIB"
+  mnt="$(mktemp -d)"
+  img_mount "$root_img" "$mnt" >/dev/null
+  chroot_enter "$mnt"
+  if ! chroot_run "$mnt" update-grub 2>"$root_img.grub.log"; then
+    cat "$root_img.grub.log" >&2; chroot_leave "$mnt"; img_umount "$mnt"; rmdir "$mnt"
+    e2e_die "update-grub on the base image failed"
+  fi
+  chroot_leave "$mnt"
+  grep -q "root=UUID=$root_uuid" "$mnt/boot/grub/grub.cfg" || { img_umount "$mnt"; rmdir "$mnt"; e2e_die "base grub.cfg has no root=UUID=$root_uuid"; }
+  img_umount "$mnt"
+  rmdir "$mnt"
+  qemu_make_iso "$iso" "$BASE_MARKER"
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Live journey: the way xensetup is really used. A fresh Debian server (no Xen) boots its own kernel
+# in QEMU (TCG); an admin (guest/xensetup-e2e-live, at the end of every boot) runs `xensetup init`
+# on the running box, reboots into Xen, tries --trial-boot both ways (a Xen boot that works and one
+# that dies) and makes Xen permanent. Nothing is configured from outside: the host only builds the
+# disk, starts each boot and reads the console.
+#
+#   sudo E2E_MODE=live npm run e2e       (= bash test/e2e/live.sh)
+#
+# Environment (shared with run.sh): E2E_SUITE=bookworm|trixie, E2E_UPLINK (ens3),
+# E2E_BOOT_TIMEOUT (600 s per boot), E2E_KEEP=1, E2E_WORKDIR. Also:
+#   E2E_INIT_BOOT_TIMEOUT=1500   the first boot, which installs Xen under TCG
+# Console logs: <workdir>/console-boot<N>.log. Exit status: 0 all assertions passed, 1 otherwise.
+set -euo pipefail
+shopt -s inherit_errexit
+# shellcheck source-path=SCRIPTDIR
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/lib/common.sh"
+. "$HERE/lib/assert.sh"
+. "$HERE/lib/disk-image.sh"
+. "$HERE/lib/chroot.sh"
+. "$HERE/lib/qemu.sh"
+. "$HERE/lib/base-image.sh"
+. "$HERE/lib/dom0-checks.sh"
+
+SUITE="${E2E_SUITE:-bookworm}"
+UPLINK="${E2E_UPLINK:-ens3}"
+BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-600}"
+INIT_BOOT_TIMEOUT="${E2E_INIT_BOOT_TIMEOUT:-1500}"
+BOOTS=6
+
+[[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
+
+WORK="${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/live-$SUITE-$$}"
+mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
+ROOT_DIR="$WORK/root"
+ROOT_IMG="$WORK/root.img"
+VG_IMG="$WORK/vg.img"
+MNT="$WORK/mnt"
+ISO="$WORK/boot.iso"
+
+cleanup_work() {
+  chroot_leave "$ROOT_DIR" 2>/dev/null || true
+  img_umount "$MNT" 2>/dev/null || true
+  img_detach "$VG_IMG" 2>/dev/null || true
+  img_detach "$ROOT_IMG" 2>/dev/null || true
+  if [[ "${E2E_KEEP:-0}" != 1 ]]; then
+    rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
+    rm -f "$ROOT_IMG" "$VG_IMG" "$ISO"
+  fi
+}
+e2e_install_traps
+e2e_on_exit cleanup_work
+
+# What this journey adds to the base image: the journey unit, the test tools it uses (strace, ping),
+# and the packages init will install, downloaded into apt's cache the way a local mirror or a proxy
+# would make them fast; the index update and anything missing still go over QEMU's user network.
+prepare_root() {
+  local r="$1" packages
+  # The NIC on DHCP as the Debian installer leaves it: the address init has to move onto xenbr0.
+  printf '\n# The primary network interface\nallow-hotplug %s\niface %s inet dhcp\n' "$UPLINK" "$UPLINK" >>"$r/etc/network/interfaces"
+  install -m 755 "$HERE/guest/xensetup-e2e-live" "$r/usr/local/sbin/xensetup-e2e-live"
+  install -m 644 "$HERE/guest/xensetup-e2e-live.service" "$r/etc/systemd/system/xensetup-e2e-live.service"
+  mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
+  ln -sfn ../xensetup-e2e-live.service "$r/etc/systemd/system/multi-user.target.wants/xensetup-e2e-live.service"
+  packages="$(node -e 'const p = require(process.argv[1]).packages; console.log([...p.xen, ...p.bridge, ...p.lvm].join(" "))' "$REPO_ROOT/distros/debian.json")"
+  chroot_enter "$r"
+  e2e_on_exit "chroot_leave '$r'"
+  chroot_block_services "$r"
+  chroot_run "$r" apt-get update -q >"$WORK/image-apt.log" 2>&1
+  chroot_run "$r" apt-get install -y -q --no-install-recommends strace iputils-ping >>"$WORK/image-apt.log" 2>&1
+  # shellcheck disable=SC2086  # a list of package names
+  chroot_run "$r" apt-get install -y -q --no-install-recommends --download-only $packages >>"$WORK/image-apt.log" 2>&1
+  chroot_unblock_services "$r"
+  chroot_leave "$r"
+  e2e_log "apt cache of the image: $(find "$r/var/cache/apt/archives" -name '*.deb' | wc -l) packages for: $packages"
+}
+
+# ------------------------------------------------------------------------------
+# Per-boot facts, from that boot's console log.
+boot_fact() { fact "$(boot_log "$1")" "$2"; }
+boot_log() { echo "$WORK/console-boot$1.log"; }
+# "native", "xen" (dom0 reached user space) or "none" (the script never ran).
+boot_kind() {
+  local line
+  line="$(boot_fact "$1" live-boot)"
+  if [[ -z "$line" ]]; then echo none
+  elif [[ "$line" == *" xen=control_d"* ]]; then echo xen
+  elif [[ "$line" == *" xen=none"* ]]; then echo native
+  else echo "other: $line"; fi
+}
+grubenv_var() { # BOOT KEY VAR -> VAR's value in the "KEY a=b c=d" line (empty when unset)
+  boot_fact "$1" "$2" | tr ' ' '\n' | sed -n "s/^$3=//p" | head -n1
+}
+init_summary() { boot_fact "$1" "init-$2"; }
+
+check_boot_ended() { # BOOT RC
+  local r=0
+  [[ "$2" == 0 ]] || r=1
+  assert "boot $1: the machine restarted by itself within its time" $r "qemu_boot $2"
+}
+
+check_first_boot() {
+  local v r before after
+  r=0; [[ "$(boot_kind 1)" == native ]] || r=1
+  assert "boot 1: the fresh server runs its own kernel" $r "$(boot_kind 1)"
+  v="$(boot_fact 1 ready-doctor)"
+  r=0; [[ "$v" == "rc=0 state=bare failed=none "*" cpu.virtualization=pass" ]] || r=1
+  assert "boot 1: readiness: doctor --json exits 0, state bare, no failed check, CPU virtualization seen" $r "$v"
+  v="$(init_summary 1 first)"
+  r=0; [[ "$v" == "rc=0 result=applied packages=changed boot=changed services=changed xenfs=changed bridge=changed lvm=changed "* ]] || r=1
+  assert "boot 1: live init --apply-network --trial-boot exits 0, every step changed" $r "$v"
+  before="$(boot_fact 1 net-before)"
+  after="$(boot_fact 1 net-after)"
+  local addr
+  addr="$(sed -nE "s/.*addrs=$UPLINK=([0-9.\/]+).*/\1/p" <<<"$before")"
+  r=0; [[ -n "$addr" && "$after" == "addrs=xenbr0=$addr xenbr0-ports=$UPLINK route=default_via_"*"_dev_xenbr0"* ]] || r=1
+  assert "boot 1: --apply-network moved $UPLINK's DHCP address ${addr:-?} and the default route onto xenbr0" $r "before: $before | after: $after"
+  LIVE_ADDR="$addr"
+  v="$(boot_fact 1 gateway)"
+  r=0; [[ "$v" == *" answered" ]] || r=1
+  assert "boot 1: the gateway answers over xenbr0" $r "$v"
+  before="$(grubenv_var 1 grubenv saved_entry)"
+  after="$(grubenv_var 1 grubenv-after next_entry)"
+  r=0; [[ "$after" == xen-* && "$(grubenv_var 1 grubenv-after saved_entry)" == "$before" ]] || r=1
+  assert "boot 1: --trial-boot set GRUB's next_entry to the Xen entry, the default untouched" $r "$(boot_fact 1 grubenv-after)"
+  XEN_ENTRY="$after"
+}
+
+check_trial_boots() {
+  local v r
+  r=0; [[ "$(boot_kind 2)" == xen ]] && has_line "$(boot_log 2)" '^xl-list\| Domain-0 ' || r=1
+  assert "boot 2: the one-time entry boots Xen: Domain-0 in xl list" $r "$(boot_kind 2)"
+  r=0; [[ -z "$(grubenv_var 2 grubenv next_entry)" ]] || r=1
+  assert "boot 2: GRUB cleared next_entry as it booted it" $r "$(boot_fact 2 grubenv)"
+  r=0; [[ "$(boot_kind 3)" == native ]] || r=1
+  assert "boot 3: the boot after the trial is native again (the default was never changed)" $r "$(boot_kind 3)"
+  v="$(init_summary 3 trial-again)"
+  r=0; [[ "$v" == "rc=0 result=applied packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 3 grubenv-after next_entry)" == "$XEN_ENTRY" ]] || r=1
+  assert "boot 3: init --trial-boot again changes only the boot step (next_entry set)" $r "$v | $(boot_fact 3 grubenv-after)"
+  r=0; [[ "$(boot_fact 3 broken)" =~ ^[1-9][0-9]*\  ]] || r=1
+  assert "boot 3: the Xen entry broken on purpose (dom0_mem=32M)" $r "$(boot_fact 3 broken)"
+  r=0; { [[ "$(boot_kind 4)" == none ]] && grep -aq '(XEN) ' "$(boot_log 4)" && grep -aq 'dom0_mem=32M' "$(boot_log 4)"; } || r=1
+  assert "boot 4: the broken trial boot ran Xen with the 32M dom0 and never reached user space" $r "$(boot_kind 4); $(tr -d '\r' <"$(boot_log 4)" | grep -a -m1 -E 'Panic|Kernel panic|crashed|Out of memory' || true)"
+  r=0; [[ "$(boot_kind 5)" == native ]] || r=1
+  assert "boot 5: the reset after the failed Xen boot came back to the native kernel by itself" $r "$(boot_kind 5)"
+  v="$(init_summary 5 permanent)"
+  r=0; [[ "$v" == "rc=0 result=applied packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 5 grubenv-after saved_entry)" == "$XEN_ENTRY" ]] || r=1
+  assert "boot 5: init without --trial-boot makes the Xen entry the saved default" $r "$v | $(boot_fact 5 grubenv-after)"
+}
+
+check_last_boot() {
+  local log v r
+  log="$(boot_log 6)"
+  r=0; [[ "$(boot_kind 6)" == xen && -z "$(grubenv_var 6 grubenv next_entry)" && "$(grubenv_var 6 grubenv saved_entry)" == "$XEN_ENTRY" ]] || r=1
+  assert "boot 6: Xen through the saved default, no one-time entry" $r "$(boot_kind 6); $(boot_fact 6 grubenv)"
+  check_positive "$log" "$1"
+  v="$(probe_lines "$log" | sed -n 's/^ip-addr| //p' | awk '{print $4}' | head -n1)"
+  r=0; [[ -n "$LIVE_ADDR" && "$v" == "$LIVE_ADDR" ]] || r=1
+  assert "boot 6: xenbr0 holds the DHCP address $UPLINK had before init" $r "xenbr0: ${v:-none}, before: ${LIVE_ADDR:-?}"
+  v="$(boot_fact 6 init-rerun) | $(boot_fact 6 rerun-journal)"
+  r=0; [[ "$v" == "rc=0 result=unchanged packages=unchanged boot=unchanged services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* ]] || r=1
+  [[ "$(boot_fact 6 rerun-journal)" =~ ^before=([0-9]+)\ after=([0-9]+)$ && "${BASH_REMATCH[1]}" == "${BASH_REMATCH[2]}" ]] || r=1
+  assert "boot 6: init re-run in the dom0 with the same flags: every step unchanged, nothing journaled" $r "$v"
+  v="$(boot_fact 6 rerun-spawned)"
+  r=0; [[ -z "${v// /}" ]] || r=1
+  assert "boot 6: the converged re-run started no program at all (strace -f execve)" $r "spawned: $v"
+}
+
+show_boot() { # BOOT
+  echo "--- boot $1 ($(boot_log "$1"))"
+  probe_lines "$(boot_log "$1")" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr|init-[a-z-]+-json)\|?' || true; } | cut -c1-400 | sed 's/^/  /'
+}
+
+# ==============================================================================
+e2e_log "live journey: suite=$SUITE work=$WORK"
+
+e2e_phase "host packages"
+e2e_ensure_host_packages
+
+e2e_phase "debian root ($SUITE, cached)"
+rm -rf --one-file-system "$ROOT_DIR"
+bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
+
+e2e_phase "image build"
+ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
+base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
+prepare_root "$ROOT_DIR"
+base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
+
+LIVE_ADDR=""
+XEN_ENTRY=""
+declare -A BOOT_RC=()
+for ((b = 1; b <= BOOTS; b++)); do
+  e2e_phase "boot $b"
+  timeout_s=$BOOT_TIMEOUT
+  ((b == 1)) && timeout_s=$INIT_BOOT_TIMEOUT
+  # Boot 4 is meant to die: its dom0 panics and Xen, not the harness, must reset the machine.
+  rc=0; QEMU_KILL_ON_PANIC=$((b != 4)) qemu_boot "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
+  BOOT_RC[$b]=$rc
+  e2e_log "boot $b: $(boot_kind "$b") (qemu_boot $rc)"
+done
+e2e_phase ""
+
+for ((b = 1; b <= BOOTS; b++)); do check_boot_ended "$b" "${BOOT_RC[$b]}"; done
+check_first_boot
+check_trial_boots
+# What the probe in boot 6 must find, read back from the disk init configured.
+img_mount "$ROOT_IMG" "$MNT" >/dev/null
+VG_LOOP="$(img_attach "$VG_IMG")"
+read_expectations "$MNT" "$VG_LOOP"
+img_umount "$MNT"
+img_detach "$VG_IMG"
+check_last_boot "${BOOT_RC[6]}"
+
+for ((b = 1; b <= BOOTS; b++)); do show_boot "$b"; done
+e2e_print_phases
+e2e_results "live journey, $SUITE"
