@@ -29,7 +29,7 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
     'vg-name': Flags.string({summary: 'Volume group name.', default: 'vg0'}),
     'force-wipe': Flags.boolean({summary: 'Allow --vg-device to carry a file system or partition table (it is wiped).'}),
     'apply-network': Flags.boolean({summary: 'Also move the running network onto xenbr0 now (rolled back on failure); without it xenbr0 comes up at the reboot into Xen.'}),
-    'trial-boot': Flags.boolean({summary: 'Boot Xen once (grub-reboot); a failed boot falls back to the old default on reset.'}),
+    'trial-boot': Flags.boolean({summary: 'Boot Xen once (grub-reboot); a failed boot falls back to the old default on reset. Run init again without it to keep Xen.'}),
     only: Flags.string({summary: 'Run only these steps (repeat the flag, or separate with commas).', options: [...STEP_IDS], multiple: true, delimiter: ','}),
     skip: Flags.string({summary: 'Leave these steps out (repeat the flag, or separate with commas).', options: [...STEP_IDS], multiple: true, delimiter: ','}),
   }

@@ -32,10 +32,24 @@ export function recommendDom0(hostMiB: number, hostThreads: number): {mib: numbe
   return {mib, dom0Mem: dom0MemArgument(mib), maxVcpus: hostThreads > 32 ? '1-8' : '1-4'}
 }
 
+const MEMORY_BLOCKS = '/sys/devices/system/memory'
+
+/**
+ * The RAM installed, in MiB: the kernel's memory blocks (sysfs) times their size. MemTotal is less by
+ * what the firmware and the kernel keep for themselves, about 5% of a 2 GiB machine, so it would size
+ * that server as 1.9 GiB; it stays the answer where sysfs lists no memory blocks.
+ */
+function installedMiB(files: HostFiles, memTotalMiB: number): number {
+  const blockBytes = Number.parseInt(files.value(`${MEMORY_BLOCKS}/block_size_bytes`) ?? '', 16)
+  const blocks = files.list(MEMORY_BLOCKS).filter((name) => /^memory\d+$/.test(name)).length
+  const mib = Math.floor((blocks * blockBytes) / 2 ** 20)
+  return Number.isFinite(mib) && mib >= memTotalMiB ? mib : memTotalMiB
+}
+
 export function collectMemory(files: HostFiles, dom0: boolean, hostThreads: number): MemoryFacts {
   const totalMiB = Math.floor((parseMeminfo(files.read('/proc/meminfo') ?? '').MemTotal ?? 0) / 1024)
-  // In a dom0 both meminfo and cpuinfo describe dom0, so a recommendation would size dom0 from itself.
-  const hostTotalMiB = dom0 || totalMiB === 0 ? null : totalMiB
+  // In a dom0 both meminfo and sysfs describe dom0, so a recommendation would size dom0 from itself.
+  const hostTotalMiB = dom0 || totalMiB === 0 ? null : installedMiB(files, totalMiB)
   const recommendation = hostTotalMiB === null ? null : recommendDom0(hostTotalMiB, hostThreads)
   return {
     totalMiB,

@@ -68,7 +68,7 @@ export interface MemoryFacts {
   totalMiB: number
   /** In a dom0 /proc/meminfo shows dom0's memory; the host's total then needs `xl info`. */
   isDom0View: boolean
-  /** Host RAM in MiB, or null when only the dom0 view is visible. */
+  /** Host RAM installed in MiB (sysfs memory blocks, else MemTotal), or null when only the dom0 view is visible. */
   hostTotalMiB: number | null
   recommendedDom0MiB: number | null
   /** Value for Xen's dom0_mem=, e.g. "2048M,max:2048M". */

@@ -33,7 +33,9 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
   const distro = {id: found.id, versionId: found.versionId, family: found.family}
   const document = await Session.run<InitContext>({
     ...request,
-    done: 'Done. Reboot into Xen, then run `xensetup doctor`.',
+    done: flags['trial-boot']
+      ? 'Done. Reboot to try Xen once (any reset after that boot returns to the current default); once `xensetup doctor` is happy there, run `xensetup init` again without --trial-boot to keep Xen.'
+      : 'Done. Reboot into Xen, then run `xensetup doctor`.',
     prepare: async (session) => {
       const {probe, local} = session
       const facts = gatherFacts(target, local)

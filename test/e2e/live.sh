@@ -82,14 +82,17 @@ prepare_root() {
 # Per-boot facts, from that boot's console log.
 boot_fact() { fact "$(boot_log "$1")" "$2"; }
 boot_log() { echo "$WORK/console-boot$1.log"; }
-# "native", "xen" (dom0 reached user space) or "none" (the script never ran).
+# "native N" or "xen N" (the journey's step N ran on that kernel), or "none" (no step ran).
 boot_kind() {
-  local line
-  line="$(boot_fact "$1" live-boot)"
-  if [[ -z "$line" ]]; then echo none
-  elif [[ "$line" == *" xen=control_d"* ]]; then echo xen
-  elif [[ "$line" == *" xen=none"* ]]; then echo native
-  else echo "other: $line"; fi
+  local line kind
+  line="$(boot_fact "$1" live-step)"
+  [[ -n "$line" ]] || { echo none; return; }
+  case "$line" in
+    *" xen=control_d"*) kind=xen ;;
+    *" xen=none"*) kind=native ;;
+    *) echo "other: $line"; return ;;
+  esac
+  echo "$kind ${line%% *}"
 }
 grubenv_var() { # BOOT KEY VAR -> VAR's value in the "KEY a=b c=d" line (empty when unset)
   boot_fact "$1" "$2" | tr ' ' '\n' | sed -n "s/^$3=//p" | head -n1
@@ -104,14 +107,15 @@ check_boot_ended() { # BOOT RC
 
 check_first_boot() {
   local v r before after
-  r=0; [[ "$(boot_kind 1)" == native ]] || r=1
+  r=0; [[ "$(boot_kind 1)" == "native 1" ]] || r=1
   assert "boot 1: the fresh server runs its own kernel" $r "$(boot_kind 1)"
   v="$(boot_fact 1 ready-doctor)"
   r=0; [[ "$v" == "rc=0 state=bare failed=none "*" cpu.virtualization=pass" ]] || r=1
   assert "boot 1: readiness: doctor --json exits 0, state bare, no failed check, CPU virtualization seen" $r "$v"
   v="$(init_summary 1 first)"
-  r=0; [[ "$v" == "rc=0 result=applied packages=changed boot=changed services=changed xenfs=changed bridge=changed lvm=changed "* ]] || r=1
-  assert "boot 1: live init --apply-network --trial-boot exits 0, every step changed" $r "$v"
+  # services: Debian's packages enable their own init scripts as they install, so nothing is left to do.
+  r=0; [[ "$v" == "rc=0 result=ok packages=changed boot=changed services=unchanged xenfs=changed bridge=changed lvm=changed "* ]] || r=1
+  assert "boot 1: live init --apply-network --trial-boot exits 0; packages, boot, xenfs, bridge, lvm changed" $r "$v"
   before="$(boot_fact 1 net-before)"
   after="$(boot_fact 1 net-after)"
   local addr
@@ -131,42 +135,45 @@ check_first_boot() {
 
 check_trial_boots() {
   local v r
-  r=0; [[ "$(boot_kind 2)" == xen ]] && has_line "$(boot_log 2)" '^xl-list\| Domain-0 ' || r=1
+  r=0; [[ "$(boot_kind 2)" == "xen 2" ]] && has_line "$(boot_log 2)" '^xl-list\| Domain-0 ' || r=1
   assert "boot 2: the one-time entry boots Xen: Domain-0 in xl list" $r "$(boot_kind 2)"
   r=0; [[ -z "$(grubenv_var 2 grubenv next_entry)" ]] || r=1
   assert "boot 2: GRUB cleared next_entry as it booted it" $r "$(boot_fact 2 grubenv)"
-  r=0; [[ "$(boot_kind 3)" == native ]] || r=1
+  r=0; [[ "$(boot_kind 3)" == "native 3" ]] || r=1
   assert "boot 3: the boot after the trial is native again (the default was never changed)" $r "$(boot_kind 3)"
   v="$(init_summary 3 trial-again)"
-  r=0; [[ "$v" == "rc=0 result=applied packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 3 grubenv-after next_entry)" == "$XEN_ENTRY" ]] || r=1
+  r=0; [[ "$v" == "rc=0 result=ok packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 3 grubenv-after next_entry)" == "$XEN_ENTRY" ]] || r=1
   assert "boot 3: init --trial-boot again changes only the boot step (next_entry set)" $r "$v | $(boot_fact 3 grubenv-after)"
   r=0; [[ "$(boot_fact 3 broken)" =~ ^[1-9][0-9]*\  ]] || r=1
   assert "boot 3: the Xen entry broken on purpose (dom0_mem=32M)" $r "$(boot_fact 3 broken)"
-  r=0; { [[ "$(boot_kind 4)" == none ]] && grep -aq '(XEN) ' "$(boot_log 4)" && grep -aq 'dom0_mem=32M' "$(boot_log 4)"; } || r=1
-  assert "boot 4: the broken trial boot ran Xen with the 32M dom0 and never reached user space" $r "$(boot_kind 4); $(tr -d '\r' <"$(boot_log 4)" | grep -a -m1 -E 'Panic|Kernel panic|crashed|Out of memory' || true)"
-  r=0; [[ "$(boot_kind 5)" == native ]] || r=1
+  # Xen itself refuses the 32M dom0 ("Domain 0 allocation is too small for kernel image"), panics and
+  # resets the machine: "Reboot in five seconds...", or "rebooting machine" once a dom0 kernel has died.
+  v="$(tr -d '\r' <"$(boot_log 4)" | grep -a -E '^\(XEN\) (Command line:|Domain 0 |Hardware Dom0|Reboot in)' | tr '\n' ' ' || true)"
+  r=0; [[ "$(boot_kind 4)" == none && "$v" == *"dom0_mem=32M"* && "$v" =~ (Reboot\ in|rebooting\ machine) ]] || r=1
+  assert "boot 4: the broken trial boot ran Xen with a 32M dom0, which never reached user space; Xen reset the machine" $r "$(boot_kind 4); $v"
+  r=0; [[ "$(boot_kind 5)" == "native 4" ]] || r=1
   assert "boot 5: the reset after the failed Xen boot came back to the native kernel by itself" $r "$(boot_kind 5)"
   v="$(init_summary 5 permanent)"
-  r=0; [[ "$v" == "rc=0 result=applied packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 5 grubenv-after saved_entry)" == "$XEN_ENTRY" ]] || r=1
+  r=0; [[ "$v" == "rc=0 result=ok packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 5 grubenv-after saved_entry)" == "$XEN_ENTRY" ]] || r=1
   assert "boot 5: init without --trial-boot makes the Xen entry the saved default" $r "$v | $(boot_fact 5 grubenv-after)"
 }
 
 check_last_boot() {
   local log v r
   log="$(boot_log 6)"
-  r=0; [[ "$(boot_kind 6)" == xen && -z "$(grubenv_var 6 grubenv next_entry)" && "$(grubenv_var 6 grubenv saved_entry)" == "$XEN_ENTRY" ]] || r=1
+  r=0; [[ "$(boot_kind 6)" == "xen 5" && -z "$(grubenv_var 6 grubenv next_entry)" && "$(grubenv_var 6 grubenv saved_entry)" == "$XEN_ENTRY" ]] || r=1
   assert "boot 6: Xen through the saved default, no one-time entry" $r "$(boot_kind 6); $(boot_fact 6 grubenv)"
   check_positive "$log" "$1"
   v="$(probe_lines "$log" | sed -n 's/^ip-addr| //p' | awk '{print $4}' | head -n1)"
   r=0; [[ -n "$LIVE_ADDR" && "$v" == "$LIVE_ADDR" ]] || r=1
   assert "boot 6: xenbr0 holds the DHCP address $UPLINK had before init" $r "xenbr0: ${v:-none}, before: ${LIVE_ADDR:-?}"
   v="$(boot_fact 6 init-rerun) | $(boot_fact 6 rerun-journal)"
-  r=0; [[ "$v" == "rc=0 result=unchanged packages=unchanged boot=unchanged services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* ]] || r=1
+  r=0; [[ "$v" == "rc=0 result=ok packages=unchanged boot=unchanged services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* ]] || r=1
   [[ "$(boot_fact 6 rerun-journal)" =~ ^before=([0-9]+)\ after=([0-9]+)$ && "${BASH_REMATCH[1]}" == "${BASH_REMATCH[2]}" ]] || r=1
   assert "boot 6: init re-run in the dom0 with the same flags: every step unchanged, nothing journaled" $r "$v"
   v="$(boot_fact 6 rerun-spawned)"
-  r=0; [[ -z "${v// /}" ]] || r=1
-  assert "boot 6: the converged re-run started no program at all (strace -f execve)" $r "spawned: $v"
+  r=0; [[ "$(boot_fact 6 rerun-execs)" -ge 1 && -z "${v// /}" ]] || r=1
+  assert "boot 6: the converged re-run started no program at all (strace -f execve: node alone)" $r "execve calls: $(boot_fact 6 rerun-execs); spawned: $v"
 }
 
 show_boot() { # BOOT
@@ -204,7 +211,8 @@ for ((b = 1; b <= BOOTS; b++)); do
 done
 e2e_phase ""
 
-for ((b = 1; b <= BOOTS; b++)); do check_boot_ended "$b" "${BOOT_RC[$b]}"; done
+# Boot 6 is the probe's: check_positive says how it ended.
+for ((b = 1; b < BOOTS; b++)); do check_boot_ended "$b" "${BOOT_RC[$b]}"; done
 check_first_boot
 check_trial_boots
 # What the probe in boot 6 must find, read back from the disk init configured.
@@ -216,5 +224,11 @@ img_detach "$VG_IMG"
 check_last_boot "${BOOT_RC[6]}"
 
 for ((b = 1; b <= BOOTS; b++)); do show_boot "$b"; done
+if printf '%s\n' "${RESULTS[@]}" | grep -q '^FAIL'; then
+  for ((b = 1; b <= BOOTS; b++)); do
+    echo "--- last console lines of boot $b"
+    tr -d '\r' <"$(boot_log "$b")" | grep -av '^\s*$' | tail -n 25 | cut -c1-300 | sed 's/^/  /'
+  done
+fi
 e2e_print_phases
 e2e_results "live journey, $SUITE"

@@ -206,7 +206,7 @@ check_guest() {
 
 check_negative() {
   local log="$1" timed_out="$2" r
-  assert "negative control: guest powered off within ${BOOT_TIMEOUT}s" "$timed_out"
+  assert "negative control: the VM shut down by itself within ${BOOT_TIMEOUT}s" "$timed_out"
   r=0; { has_line "$log" '^probe-start' && has_line "$log" '^probe-done'; } || r=1
   assert "negative control: probe ran to completion" $r
   r=0; if has_line "$log" '^xl-list\| Domain-0 ' || grep -a '(XEN) ' "$log" >/dev/null; then r=1; fi

@@ -26,7 +26,7 @@ read_expectations() {
 
 check_positive() {
   local log="$1" timed_out="$2" v r
-  assert "boot: guest powered off within ${BOOT_TIMEOUT}s" "$timed_out"
+  assert "boot: the VM shut down by itself within ${BOOT_TIMEOUT}s" "$timed_out"
   r=0; { has_line "$log" '^probe-start' && has_line "$log" '^probe-done'; } || r=1
   assert "probe ran to completion" $r
   r=0; has_line "$log" '^xl-list\| Domain-0 ' || r=1
