@@ -31,28 +31,8 @@ INIT_BOOT_TIMEOUT="${E2E_INIT_BOOT_TIMEOUT:-1500}"
 BOOTS=6
 
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
-
-WORK="${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/live-$SUITE-$$}"
-mkdir -p "$WORK"
-WORK="$(cd "$WORK" && pwd)"
-ROOT_DIR="$WORK/root"
-ROOT_IMG="$WORK/root.img"
-VG_IMG="$WORK/vg.img"
-MNT="$WORK/mnt"
-ISO="$WORK/boot.iso"
-
-cleanup_work() {
-  chroot_leave "$ROOT_DIR" 2>/dev/null || true
-  img_umount "$MNT" 2>/dev/null || true
-  img_detach "$VG_IMG" 2>/dev/null || true
-  img_detach "$ROOT_IMG" 2>/dev/null || true
-  if [[ "${E2E_KEEP:-0}" != 1 ]]; then
-    rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
-    rm -f "$ROOT_IMG" "$VG_IMG" "$ISO"
-  fi
-}
 e2e_install_traps
-e2e_on_exit cleanup_work
+base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/live-$SUITE-$$}"
 
 # What this journey adds to the base image: the journey unit, the test tools it uses (strace, ping),
 # and the packages init will install, downloaded into apt's cache the way a local mirror or a proxy
@@ -99,6 +79,15 @@ grubenv_var() { # BOOT KEY VAR -> VAR's value in the "KEY a=b c=d" line (empty w
 }
 init_summary() { boot_fact "$1" "init-$2"; }
 
+# A later init on the configured box: only the boot step has something to do, and GRUB's VAR (next_entry
+# for --trial-boot, saved_entry without it) names the Xen entry afterwards.
+check_boot_step_only() { # BOOT TAG VAR NAME
+  local v r=0
+  v="$(init_summary "$1" "$2")"
+  [[ "$v" == "rc=0 result=ok packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var "$1" grubenv-after "$3")" == "$XEN_ENTRY" ]] || r=1
+  assert "$4" $r "$v | $(boot_fact "$1" grubenv-after)"
+}
+
 check_boot_ended() { # BOOT RC
   local r=0
   [[ "$2" == 0 ]] || r=1
@@ -141,9 +130,7 @@ check_trial_boots() {
   assert "boot 2: GRUB cleared next_entry as it booted it" $r "$(boot_fact 2 grubenv)"
   r=0; [[ "$(boot_kind 3)" == "native 3" ]] || r=1
   assert "boot 3: the boot after the trial is native again (the default was never changed)" $r "$(boot_kind 3)"
-  v="$(init_summary 3 trial-again)"
-  r=0; [[ "$v" == "rc=0 result=ok packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 3 grubenv-after next_entry)" == "$XEN_ENTRY" ]] || r=1
-  assert "boot 3: init --trial-boot again changes only the boot step (next_entry set)" $r "$v | $(boot_fact 3 grubenv-after)"
+  check_boot_step_only 3 trial-again next_entry "boot 3: init --trial-boot again changes only the boot step (next_entry set)"
   r=0; [[ "$(boot_fact 3 broken)" =~ ^[1-9][0-9]*\  ]] || r=1
   assert "boot 3: the Xen entry broken on purpose (dom0_mem=32M)" $r "$(boot_fact 3 broken)"
   # Xen itself refuses the 32M dom0 ("Domain 0 allocation is too small for kernel image"), panics and
@@ -153,9 +140,7 @@ check_trial_boots() {
   assert "boot 4: the broken trial boot ran Xen with a 32M dom0, which never reached user space; Xen reset the machine" $r "$(boot_kind 4); $v"
   r=0; [[ "$(boot_kind 5)" == "native 4" ]] || r=1
   assert "boot 5: the reset after the failed Xen boot came back to the native kernel by itself" $r "$(boot_kind 5)"
-  v="$(init_summary 5 permanent)"
-  r=0; [[ "$v" == "rc=0 result=ok packages=unchanged boot=changed services=unchanged xenfs=unchanged bridge=unchanged lvm=unchanged "* && "$(grubenv_var 5 grubenv-after saved_entry)" == "$XEN_ENTRY" ]] || r=1
-  assert "boot 5: init without --trial-boot makes the Xen entry the saved default" $r "$v | $(boot_fact 5 grubenv-after)"
+  check_boot_step_only 5 permanent saved_entry "boot 5: init without --trial-boot makes the Xen entry the saved default (only the boot step changes)"
 }
 
 check_last_boot() {
@@ -182,53 +167,60 @@ show_boot() { # BOOT
 }
 
 # ==============================================================================
-e2e_log "live journey: suite=$SUITE work=$WORK"
+# One function, called on the last line: bash has read the whole file before the journey starts, so
+# editing this script while a journey runs (half an hour) cannot derail it.
+main() {
+  e2e_log "live journey: suite=$SUITE work=$WORK"
 
-e2e_phase "host packages"
-e2e_ensure_host_packages
+  e2e_phase "host packages"
+  e2e_ensure_host_packages
 
-e2e_phase "debian root ($SUITE, cached)"
-rm -rf --one-file-system "$ROOT_DIR"
-bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
+  e2e_phase "debian root ($SUITE, cached)"
+  rm -rf --one-file-system "$ROOT_DIR"
+  bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
 
-e2e_phase "image build"
-ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
-base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
-prepare_root "$ROOT_DIR"
-base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
+  e2e_phase "image build"
+  ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
+  base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
+  prepare_root "$ROOT_DIR"
+  base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
 
-LIVE_ADDR=""
-XEN_ENTRY=""
-declare -A BOOT_RC=()
-for ((b = 1; b <= BOOTS; b++)); do
-  e2e_phase "boot $b"
-  timeout_s=$BOOT_TIMEOUT
-  ((b == 1)) && timeout_s=$INIT_BOOT_TIMEOUT
-  # Boot 4 is meant to die: its dom0 panics and Xen, not the harness, must reset the machine.
-  rc=0; QEMU_KILL_ON_PANIC=$((b != 4)) qemu_boot "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
-  BOOT_RC[$b]=$rc
-  e2e_log "boot $b: $(boot_kind "$b") (qemu_boot $rc)"
-done
-e2e_phase ""
-
-# Boot 6 is the probe's: check_positive says how it ended.
-for ((b = 1; b < BOOTS; b++)); do check_boot_ended "$b" "${BOOT_RC[$b]}"; done
-check_first_boot
-check_trial_boots
-# What the probe in boot 6 must find, read back from the disk init configured.
-img_mount "$ROOT_IMG" "$MNT" >/dev/null
-VG_LOOP="$(img_attach "$VG_IMG")"
-read_expectations "$MNT" "$VG_LOOP"
-img_umount "$MNT"
-img_detach "$VG_IMG"
-check_last_boot "${BOOT_RC[6]}"
-
-for ((b = 1; b <= BOOTS; b++)); do show_boot "$b"; done
-if printf '%s\n' "${RESULTS[@]}" | grep -q '^FAIL'; then
+  LIVE_ADDR=""
+  XEN_ENTRY=""
+  local b rc timeout_s
+  declare -A BOOT_RC=()
   for ((b = 1; b <= BOOTS; b++)); do
-    echo "--- last console lines of boot $b"
-    tr -d '\r' <"$(boot_log "$b")" | grep -av '^\s*$' | tail -n 25 | cut -c1-300 | sed 's/^/  /'
+    e2e_phase "boot $b"
+    timeout_s=$BOOT_TIMEOUT
+    ((b == 1)) && timeout_s=$INIT_BOOT_TIMEOUT
+    # Boot 4 is meant to die: its dom0 panics and Xen, not the harness, must reset the machine.
+    rc=0; QEMU_KILL_ON_PANIC=$((b != 4)) qemu_boot "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
+    BOOT_RC[$b]=$rc
+    e2e_log "boot $b: $(boot_kind "$b") (qemu_boot $rc)"
   done
-fi
-e2e_print_phases
-e2e_results "live journey, $SUITE"
+  e2e_phase ""
+
+  # Boot 6 is the probe's: check_positive says how it ended.
+  for ((b = 1; b < BOOTS; b++)); do check_boot_ended "$b" "${BOOT_RC[$b]}"; done
+  check_first_boot
+  check_trial_boots
+  # What the probe in boot 6 must find, read back from the disk init configured.
+  img_mount "$ROOT_IMG" "$MNT" >/dev/null
+  VG_LOOP="$(img_attach "$VG_IMG")"
+  read_expectations "$MNT" "$VG_LOOP"
+  img_umount "$MNT"
+  img_detach "$VG_IMG"
+  check_last_boot "${BOOT_RC[6]}"
+
+  for ((b = 1; b <= BOOTS; b++)); do show_boot "$b"; done
+  if printf '%s\n' "${RESULTS[@]}" | grep -q '^FAIL'; then
+    for ((b = 1; b <= BOOTS; b++)); do
+      echo "--- last console lines of boot $b"
+      tr -d '\r' <"$(boot_log "$b")" | grep -av '^\s*$' | tail -n 25 | cut -c1-300 | sed 's/^/  /'
+    done
+  fi
+  e2e_print_phases
+  e2e_results "live journey, $SUITE"
+}
+
+main "$@"; exit $?

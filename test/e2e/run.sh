@@ -58,28 +58,10 @@ INIT_DOM0_MEM="${E2E_DOM0_MEM:-1024M}"
 [[ "$CONFIGURE" == init || "$CONFIGURE" == manual ]] || e2e_die "E2E_CONFIGURE must be init or manual"
 [[ "$GUEST_MODE" == xensetup || "$GUEST_MODE" == manual ]] || e2e_die "E2E_GUEST must be xensetup or manual"
 
-WORK="${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$SUITE-$$}"
-mkdir -p "$WORK"
-WORK="$(cd "$WORK" && pwd)"
-ROOT_DIR="$WORK/root"
-ROOT_IMG="$WORK/root.img"
-NEG_IMG="$WORK/negative.img"
-VG_IMG="$WORK/vg.img"
-MNT="$WORK/mnt"
-ISO="$WORK/boot.iso"
-
-cleanup_work() {
-  img_umount "$MNT" 2>/dev/null || true
-  img_detach "$VG_IMG" 2>/dev/null || true
-  img_detach "$ROOT_IMG" 2>/dev/null || true
-  img_detach "$NEG_IMG" 2>/dev/null || true
-  if [[ "${E2E_KEEP:-0}" != 1 ]]; then
-    rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
-    rm -f "$ROOT_IMG" "$NEG_IMG" "$VG_IMG" "$ISO"
-  fi
-}
 e2e_install_traps
-e2e_on_exit cleanup_work
+base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$SUITE-$$}"
+NEG_IMG="$WORK/negative.img"
+BASE_EXTRA_IMAGES+=("$NEG_IMG")
 
 # ------------------------------------------------------------------------------
 # What this proof adds to the base image: the probe as a unit that runs at the end
@@ -214,52 +196,58 @@ check_negative() {
 }
 
 # ==============================================================================
-e2e_log "suite=$SUITE configure=$CONFIGURE work=$WORK"
+# One function, called on the last line: bash has read the whole file before the run starts, so
+# editing this script while it runs cannot derail it.
+main() {
+  e2e_log "suite=$SUITE configure=$CONFIGURE work=$WORK"
 
-e2e_phase "host packages"
-e2e_ensure_host_packages
+  e2e_phase "host packages"
+  e2e_ensure_host_packages
 
-e2e_phase "debian root ($SUITE, cached)"
-rm -rf --one-file-system "$ROOT_DIR"
-bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
+  e2e_phase "debian root ($SUITE, cached)"
+  rm -rf --one-file-system "$ROOT_DIR"
+  bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
 
-e2e_phase "image build"
-ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
-base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
-prepare_root "$ROOT_DIR"
-base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
-[[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
+  e2e_phase "image build"
+  ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
+  base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
+  prepare_root "$ROOT_DIR"
+  base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
+  [[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
 
-e2e_phase "configure ($CONFIGURE)"
-img_mount "$ROOT_IMG" "$MNT" >/dev/null
-VG_LOOP="$(img_attach "$VG_IMG")"
-cfg_rc=0
-if [[ "$CONFIGURE" == init ]]; then
-  configure_with_init "$MNT" "$VG_LOOP" || cfg_rc=$?
-else
-  configure_by_hand "$MNT" "$VG_LOOP" || cfg_rc=$?
-fi
-assert "configure step ($CONFIGURE) exits 0" "$cfg_rc" "exit $cfg_rc"
-read_expectations "$MNT" "$VG_LOOP"
-enable_guest_console_log "$MNT"
-img_umount "$MNT"
-img_detach "$VG_IMG"
+  e2e_phase "configure ($CONFIGURE)"
+  img_mount "$ROOT_IMG" "$MNT" >/dev/null
+  VG_LOOP="$(img_attach "$VG_IMG")"
+  cfg_rc=0
+  if [[ "$CONFIGURE" == init ]]; then
+    configure_with_init "$MNT" "$VG_LOOP" || cfg_rc=$?
+  else
+    configure_by_hand "$MNT" "$VG_LOOP" || cfg_rc=$?
+  fi
+  assert "configure step ($CONFIGURE) exits 0" "$cfg_rc" "exit $cfg_rc"
+  read_expectations "$MNT" "$VG_LOOP"
+  enable_guest_console_log "$MNT"
+  img_umount "$MNT"
+  img_detach "$VG_IMG"
 
-e2e_phase "boot (configured image)"
-LOG="$WORK/console.log"
-brc=0; boot_once_more_on_panic "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
-check_positive "$LOG" "$brc"
-check_guest "$LOG"
-show_probe "$LOG" "configured image ($LOG)"
+  e2e_phase "boot (configured image)"
+  LOG="$WORK/console.log"
+  brc=0; boot_once_more_on_panic "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
+  check_positive "$LOG" "$brc"
+  check_guest "$LOG"
+  show_probe "$LOG" "configured image ($LOG)"
 
-if [[ "${E2E_SKIP_NEGATIVE:-0}" != 1 ]]; then
-  e2e_phase "negative control boot"
-  NLOG="$WORK/console-negative.log"
-  brc=0; boot_once_more_on_panic "$ISO" "$NEG_IMG" "$VG_IMG" "$NLOG" "$BOOT_TIMEOUT" || brc=$?
-  check_negative "$NLOG" "$brc"
-  show_probe "$NLOG" "negative control ($NLOG)"
-fi
-e2e_phase ""
+  if [[ "${E2E_SKIP_NEGATIVE:-0}" != 1 ]]; then
+    e2e_phase "negative control boot"
+    NLOG="$WORK/console-negative.log"
+    brc=0; boot_once_more_on_panic "$ISO" "$NEG_IMG" "$VG_IMG" "$NLOG" "$BOOT_TIMEOUT" || brc=$?
+    check_negative "$NLOG" "$brc"
+    show_probe "$NLOG" "negative control ($NLOG)"
+  fi
+  e2e_phase ""
 
-e2e_print_phases
-e2e_results "$SUITE, configure=$CONFIGURE"
+  e2e_print_phases
+  e2e_results "$SUITE, configure=$CONFIGURE"
+}
+
+main "$@"; exit $?

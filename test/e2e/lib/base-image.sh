@@ -9,6 +9,30 @@ BASE_VG_MIB=256
 # A file only the disk to boot has: the boot ISO's GRUB looks for it.
 BASE_MARKER=/.xensetup-e2e-disk
 
+# base_workdir DIR: WORK and the paths in it (ROOT_DIR, ROOT_IMG, VG_IMG, MNT, ISO). On exit the images
+# are detached and, unless E2E_KEEP=1, removed with those in BASE_EXTRA_IMAGES; the logs stay.
+BASE_EXTRA_IMAGES=()
+base_workdir() {
+  mkdir -p "$1"
+  WORK="$(cd "$1" && pwd)"
+  ROOT_DIR="$WORK/root"
+  ROOT_IMG="$WORK/root.img"
+  VG_IMG="$WORK/vg.img"
+  MNT="$WORK/mnt"
+  ISO="$WORK/boot.iso"
+  e2e_on_exit base_workdir_cleanup
+}
+base_workdir_cleanup() {
+  local img
+  chroot_leave "$ROOT_DIR" 2>/dev/null || true
+  img_umount "$MNT" 2>/dev/null || true
+  for img in "$VG_IMG" "$ROOT_IMG" "${BASE_EXTRA_IMAGES[@]}"; do img_detach "$img" 2>/dev/null || true; done
+  if [[ "${E2E_KEEP:-0}" != 1 ]]; then
+    rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
+    rm -f "$ROOT_IMG" "$VG_IMG" "$ISO" "${BASE_EXTRA_IMAGES[@]}"
+  fi
+}
+
 # base_image_prepare ROOT UUID UPLINK: the test's bits every boot needs, in the root tree.
 base_image_prepare() {
   local r="$1" root_uuid="$2" uplink="$3" node_bin
