@@ -172,18 +172,7 @@ show_boot() { # BOOT
 main() {
   e2e_log "live journey: suite=$SUITE work=$WORK"
 
-  e2e_phase "host packages"
-  e2e_ensure_host_packages
-
-  e2e_phase "debian root ($SUITE, cached)"
-  rm -rf --one-file-system "$ROOT_DIR"
-  bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
-
-  e2e_phase "image build"
-  ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
-  base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
-  prepare_root "$ROOT_DIR"
-  base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
+  base_image_make "$SUITE" "$UPLINK" prepare_root
 
   LIVE_ADDR=""
   XEN_ENTRY=""

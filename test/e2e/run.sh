@@ -201,18 +201,7 @@ check_negative() {
 main() {
   e2e_log "suite=$SUITE configure=$CONFIGURE work=$WORK"
 
-  e2e_phase "host packages"
-  e2e_ensure_host_packages
-
-  e2e_phase "debian root ($SUITE, cached)"
-  rm -rf --one-file-system "$ROOT_DIR"
-  bash "$REPO_ROOT/test/lib/debian-root.sh" "$SUITE" "$ROOT_DIR"
-
-  e2e_phase "image build"
-  ROOT_UUID="$(cat /proc/sys/kernel/random/uuid)"
-  base_image_prepare "$ROOT_DIR" "$ROOT_UUID" "$UPLINK"
-  prepare_root "$ROOT_DIR"
-  base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$ROOT_UUID"
+  base_image_make "$SUITE" "$UPLINK" prepare_root
   [[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
 
   e2e_phase "configure ($CONFIGURE)"

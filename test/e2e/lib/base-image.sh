@@ -33,6 +33,24 @@ base_workdir_cleanup() {
   fi
 }
 
+# base_image_make SUITE UPLINK PREPARE: the phases up to a bootable fresh server in ROOT_IMG (and VG_IMG,
+# ISO); PREPARE ROOT_DIR adds what the proof itself needs to the tree before it becomes the disk.
+base_image_make() {
+  local suite="$1" uplink="$2" prepare="$3" root_uuid
+  e2e_phase "host packages"
+  e2e_ensure_host_packages
+
+  e2e_phase "debian root ($suite, cached)"
+  rm -rf --one-file-system "$ROOT_DIR"
+  bash "$REPO_ROOT/test/lib/debian-root.sh" "$suite" "$ROOT_DIR"
+
+  e2e_phase "image build"
+  root_uuid="$(cat /proc/sys/kernel/random/uuid)"
+  base_image_prepare "$ROOT_DIR" "$root_uuid" "$uplink"
+  "$prepare" "$ROOT_DIR"
+  base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$root_uuid"
+}
+
 # base_image_prepare ROOT UUID UPLINK: the test's bits every boot needs, in the root tree.
 base_image_prepare() {
   local r="$1" root_uuid="$2" uplink="$3" node_bin
