@@ -65,6 +65,11 @@ RESULTS=()   # "PASS name" / "FAIL name"
 assert() { # NAME CONDITION-RESULT(0/1) [DETAIL]
   if [[ "$2" == 0 ]]; then RESULTS+=("PASS $1"); else RESULTS+=("FAIL $1${3:+  ($3)}"); fi
 }
+assert_equal() { # NAME EXPECTED ACTUAL: passes only on exactly EXPECTED; a failure shows what came instead
+  local r=0
+  [[ "$3" == "$2" ]] || r=1
+  assert "$1" $r "${3:-<nothing>}"
+}
 
 cleanup_work() {
   img_umount "$MNT" 2>/dev/null || true
@@ -217,9 +222,7 @@ check_positive() {
   v="$(fact "$log" xen-commandline)"
   r=0; [[ -n "$EXPECT_DOM0_MEM" && " $v " == *" $EXPECT_DOM0_MEM "* ]] || r=1
   assert "xl info xen_commandline has ${EXPECT_DOM0_MEM:-dom0_mem (none configured)}" $r "xen_commandline: $v"
-  v="$(fact "$log" xen-capabilities)"
-  r=0; [[ "$v" == control_d ]] || r=1
-  assert "/proc/xen/capabilities is control_d" $r "$v"
+  assert_equal "/proc/xen/capabilities is control_d" "control_d" "$(fact "$log" xen-capabilities)"
   v="$(probe_lines "$log" | awk '$1=="proc" && $2=="xenstored" {print $3}')"
   r=0; [[ -n "$v" ]] || r=1
   assert "xenstored (oxenstored) running" $r
@@ -234,9 +237,7 @@ check_positive() {
   v="$(fact "$log" vgs)"
   r=0; [[ -n "$EXPECT_VG" && " $v " == *" $EXPECT_VG "* ]] || r=1
   assert "vgs shows VG ${EXPECT_VG:-(none created on the vg disk)}" $r "vgs: $v"
-  v="$(fact "$log" doctor)"
-  r=0; [[ "$v" == "rc=0 json=valid" ]] || r=1
-  assert "xensetup doctor --json exits 0 with valid JSON" $r "$v"
+  assert_equal "xensetup doctor --json exits 0 with valid JSON" "rc=0 json=valid" "$(fact "$log" doctor)"
   # What doctor concluded inside the guest: a healthy dom0 by the checks that matter for it. Under TCG
   # there is no HAP/IOMMU; those checks may warn or skip, but nothing may fail.
   v="$(fact "$log" doctor-json | node -e '
@@ -250,8 +251,7 @@ check_positive() {
         console.log(`state=${doc.state} failed=${failed.join(",") || "none"} not-passing=${bad.join(",") || "none"}`)
       } catch (e) { console.log(`unreadable: ${e.message}`) }
     })' 2>&1)"
-  r=0; [[ "$v" == "state=dom0 failed=none not-passing=none" ]] || r=1
-  assert "doctor in the guest: state dom0, no failed check, dom0 checks pass" $r "$v"
+  assert_equal "doctor in the guest: state dom0, no failed check, dom0 checks pass" "state=dom0 failed=none not-passing=none" "$v"
 }
 
 # The guest the probe ran inside the dom0, and the three configurations it only had xl parse.
@@ -278,23 +278,13 @@ check_guest() {
   r=0; [[ -n "$expected" && "$v" == "$expected" ]] || r=1
   assert "guest: marker on the LV" $r "read: ${v:-<nothing>}"
   for name in e2e-hvm e2e-pvh e2e-pygrub; do
-    v="$(probe_lines "$log" | awk -v n="$name" '$1 == "parse" && $2 == n { sub("^[^ ]+ [^ ]+ ", ""); print; exit }')"
-    r=0; [[ "$v" == "create-rc=0 xl-n-rc=0" ]] || r=1
-    assert "guest: xl create -n parses $name" $r "${v:-not checked}"
+    assert_equal "guest: xl create -n parses $name" "create-rc=0 xl-n-rc=0" "$(probe_lines "$log" | awk -v n="$name" '$1 == "parse" && $2 == n { sub("^[^ ]+ [^ ]+ ", ""); print; exit }')"
   done
   [[ "$GUEST_MODE" == xensetup ]] || return 0
-  v="$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
-  r=0; [[ "$v" == "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" ]] || r=1
-  assert "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" $r "${v:-<no output>}"
-  v="$(fact "$log" guest-recreate-rc) $(fact "$log" guest-held)"
-  r=0; [[ "$v" == "0 config=changed disk=unchanged running" ]] || r=1
-  assert "guest: guest create with another --extra rewrites the stopped guest's config (disk kept) and starts it" $r "$v"
-  v="$(fact "$log" guest-stop-rc)"
-  r=0; [[ "$v" == "0 after=gone console=1" ]] || r=1
-  assert "guest: guest stop shuts it down cleanly (xl shutdown -w, the guest's own poweroff)" $r "$v"
-  v="$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
-  r=0; [[ "$v" == "0 config=gone lv=gone" ]] || r=1
-  assert "guest: guest remove --delete-disk removes the config and the LV (lvremove)" $r "$v"
+  assert_equal "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" "$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
+  assert_equal "guest: guest create with another --extra rewrites the stopped guest's config (disk kept) and starts it" "0 config=changed disk=unchanged running" "$(fact "$log" guest-recreate-rc) $(fact "$log" guest-held)"
+  assert_equal "guest: guest stop shuts it down cleanly (xl shutdown -w, the guest's own poweroff)" "0 after=gone console=1" "$(fact "$log" guest-stop-rc)"
+  assert_equal "guest: guest remove --delete-disk removes the config and the LV (lvremove)" "0 config=gone lv=gone" "$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
 }
 
 check_negative() {
