@@ -96,8 +96,7 @@ check_boot_ended() { # BOOT RC
 
 check_first_boot() {
   local v r before after
-  r=0; [[ "$(boot_kind 1)" == "native 1" ]] || r=1
-  assert "boot 1: the fresh server runs its own kernel" $r "$(boot_kind 1)"
+  assert_equal "boot 1: the fresh server runs its own kernel" "native 1" "$(boot_kind 1)"
   v="$(boot_fact 1 ready-doctor)"
   r=0; [[ "$v" == "rc=0 state=bare failed=none "*" cpu.virtualization=pass" ]] || r=1
   assert "boot 1: readiness: doctor --json exits 0, state bare, no failed check, CPU virtualization seen" $r "$v"
@@ -128,8 +127,7 @@ check_trial_boots() {
   assert "boot 2: the one-time entry boots Xen: Domain-0 in xl list" $r "$(boot_kind 2)"
   r=0; [[ -z "$(grubenv_var 2 grubenv next_entry)" ]] || r=1
   assert "boot 2: GRUB cleared next_entry as it booted it" $r "$(boot_fact 2 grubenv)"
-  r=0; [[ "$(boot_kind 3)" == "native 3" ]] || r=1
-  assert "boot 3: the boot after the trial is native again (the default was never changed)" $r "$(boot_kind 3)"
+  assert_equal "boot 3: the boot after the trial is native again (the default was never changed)" "native 3" "$(boot_kind 3)"
   check_boot_step_only 3 trial-again next_entry "boot 3: init --trial-boot again changes only the boot step (next_entry set)"
   r=0; [[ "$(boot_fact 3 broken)" =~ ^[1-9][0-9]*\  ]] || r=1
   assert "boot 3: the Xen entry broken on purpose (dom0_mem=32M)" $r "$(boot_fact 3 broken)"
@@ -138,8 +136,7 @@ check_trial_boots() {
   v="$(tr -d '\r' <"$(boot_log 4)" | grep -a -E '^\(XEN\) (Command line:|Domain 0 |Hardware Dom0|Reboot in)' | tr '\n' ' ' || true)"
   r=0; [[ "$(boot_kind 4)" == none && "$v" == *"dom0_mem=32M"* && "$v" =~ (Reboot\ in|rebooting\ machine) ]] || r=1
   assert "boot 4: the broken trial boot ran Xen with a 32M dom0, which never reached user space; Xen reset the machine" $r "$(boot_kind 4); $v"
-  r=0; [[ "$(boot_kind 5)" == "native 4" ]] || r=1
-  assert "boot 5: the reset after the failed Xen boot came back to the native kernel by itself" $r "$(boot_kind 5)"
+  assert_equal "boot 5: the reset after the failed Xen boot came back to the native kernel by itself" "native 4" "$(boot_kind 5)"
   check_boot_step_only 5 permanent saved_entry "boot 5: init without --trial-boot makes the Xen entry the saved default (only the boot step changes)"
 }
 

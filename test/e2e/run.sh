@@ -167,23 +167,13 @@ check_guest() {
   r=0; [[ -n "$expected" && "$v" == "$expected" ]] || r=1
   assert "guest: marker on the LV" $r "read: ${v:-<nothing>}"
   for name in e2e-hvm e2e-pvh e2e-pygrub; do
-    v="$(probe_lines "$log" | awk -v n="$name" '$1 == "parse" && $2 == n { sub("^[^ ]+ [^ ]+ ", ""); print; exit }')"
-    r=0; [[ "$v" == "create-rc=0 xl-n-rc=0" ]] || r=1
-    assert "guest: xl create -n parses $name" $r "${v:-not checked}"
+    assert_equal "guest: xl create -n parses $name" "create-rc=0 xl-n-rc=0" "$(probe_lines "$log" | awk -v n="$name" '$1 == "parse" && $2 == n { sub("^[^ ]+ [^ ]+ ", ""); print; exit }')"
   done
   [[ "$GUEST_MODE" == xensetup ]] || return 0
-  v="$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
-  r=0; [[ "$v" == "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" ]] || r=1
-  assert "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" $r "${v:-<no output>}"
-  v="$(fact "$log" guest-recreate-rc) $(fact "$log" guest-held)"
-  r=0; [[ "$v" == "0 config=changed disk=unchanged running" ]] || r=1
-  assert "guest: guest create with another --extra rewrites the stopped guest's config (disk kept) and starts it" $r "$v"
-  v="$(fact "$log" guest-stop-rc)"
-  r=0; [[ "$v" == "0 after=gone console=1" ]] || r=1
-  assert "guest: guest stop shuts it down cleanly (xl shutdown -w, the guest's own poweroff)" $r "$v"
-  v="$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
-  r=0; [[ "$v" == "0 config=gone lv=gone" ]] || r=1
-  assert "guest: guest remove --delete-disk removes the config and the LV (lvremove)" $r "$v"
+  assert_equal "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" "$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
+  assert_equal "guest: guest create with another --extra rewrites the stopped guest's config (disk kept) and starts it" "0 config=changed disk=unchanged running" "$(fact "$log" guest-recreate-rc) $(fact "$log" guest-held)"
+  assert_equal "guest: guest stop shuts it down cleanly (xl shutdown -w, the guest's own poweroff)" "0 after=gone console=1" "$(fact "$log" guest-stop-rc)"
+  assert_equal "guest: guest remove --delete-disk removes the config and the LV (lvremove)" "0 config=gone lv=gone" "$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
 }
 
 check_negative() {

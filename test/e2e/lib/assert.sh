@@ -6,6 +6,11 @@ RESULTS=()   # "PASS name" / "FAIL name  (detail)"
 assert() { # NAME STATUS(0 = pass) [DETAIL]
   if [[ "$2" == 0 ]]; then RESULTS+=("PASS $1"); else RESULTS+=("FAIL $1${3:+  ($3)}"); fi
 }
+assert_equal() { # NAME EXPECTED ACTUAL: passes only on exactly EXPECTED; a failure shows what came instead
+  local r=0
+  [[ "$3" == "$2" ]] || r=1
+  assert "$1" $r "${3:-<nothing>}"
+}
 
 probe_lines() { tr -d '\r' <"$1" | sed -n 's/^.*@@E2E //p' || true; }
 fact() { # LOG KEY -> the rest of the first line "KEY ..."

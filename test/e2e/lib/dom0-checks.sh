@@ -34,9 +34,7 @@ check_positive() {
   v="$(fact "$log" xen-commandline)"
   r=0; [[ -n "$EXPECT_DOM0_MEM" && " $v " == *" $EXPECT_DOM0_MEM "* ]] || r=1
   assert "xl info xen_commandline has ${EXPECT_DOM0_MEM:-dom0_mem (none configured)}" $r "xen_commandline: $v"
-  v="$(fact "$log" xen-capabilities)"
-  r=0; [[ "$v" == control_d ]] || r=1
-  assert "/proc/xen/capabilities is control_d" $r "$v"
+  assert_equal "/proc/xen/capabilities is control_d" "control_d" "$(fact "$log" xen-capabilities)"
   v="$(probe_lines "$log" | awk '$1=="proc" && $2=="xenstored" {print $3}')"
   r=0; [[ -n "$v" ]] || r=1
   assert "xenstored (oxenstored) running" $r
@@ -51,9 +49,7 @@ check_positive() {
   v="$(fact "$log" vgs)"
   r=0; [[ -n "$EXPECT_VG" && " $v " == *" $EXPECT_VG "* ]] || r=1
   assert "vgs shows VG ${EXPECT_VG:-(none created on the vg disk)}" $r "vgs: $v"
-  v="$(fact "$log" doctor)"
-  r=0; [[ "$v" == "rc=0 json=valid" ]] || r=1
-  assert "xensetup doctor --json exits 0 with valid JSON" $r "$v"
+  assert_equal "xensetup doctor --json exits 0 with valid JSON" "rc=0 json=valid" "$(fact "$log" doctor)"
   # What doctor concluded inside the guest: a healthy dom0 by the checks that matter for it. Under TCG
   # there is no HAP/IOMMU; those checks may warn or skip, but nothing may fail.
   v="$(fact "$log" doctor-json | node -e '
@@ -67,8 +63,7 @@ check_positive() {
         console.log(`state=${doc.state} failed=${failed.join(",") || "none"} not-passing=${bad.join(",") || "none"}`)
       } catch (e) { console.log(`unreadable: ${e.message}`) }
     })' 2>&1)"
-  r=0; [[ "$v" == "state=dom0 failed=none not-passing=none" ]] || r=1
-  assert "doctor in the guest: state dom0, no failed check, dom0 checks pass" $r "$v"
+  assert_equal "doctor in the guest: state dom0, no failed check, dom0 checks pass" "state=dom0 failed=none not-passing=none" "$v"
 }
 
 show_probe() { # LOG TITLE
