@@ -211,7 +211,7 @@ main() {
 
   e2e_phase "boot (configured image)"
   LOG="$WORK/console.log"
-  brc=0; boot_once_more_on_panic "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
+  brc=0; boot_once_more_on_hiccup '@@E2E probe-start' "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
   check_positive "$LOG" "$brc"
   check_guest "$LOG"
   show_probe "$LOG" "configured image ($LOG)"
@@ -219,7 +219,7 @@ main() {
   if [[ "${E2E_SKIP_NEGATIVE:-0}" != 1 ]]; then
     e2e_phase "negative control boot"
     NLOG="$WORK/console-negative.log"
-    brc=0; boot_once_more_on_panic "$ISO" "$NEG_IMG" "$VG_IMG" "$NLOG" "$BOOT_TIMEOUT" || brc=$?
+    brc=0; boot_once_more_on_hiccup '@@E2E probe-start' "$ISO" "$NEG_IMG" "$VG_IMG" "$NLOG" "$BOOT_TIMEOUT" || brc=$?
     check_negative "$NLOG" "$brc"
     show_probe "$NLOG" "negative control ($NLOG)"
   fi

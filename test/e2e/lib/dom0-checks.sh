@@ -73,13 +73,23 @@ show_probe() { # LOG TITLE
   probe_lines "$1" | { grep -E '^doctor-json ' || true; } | cut -c1-300 | sed 's/^/  /'
 }
 
-# qemu_boot, once more when the guest kernel panicked (a TCG hiccup seen once on trixie's own kernel, in
-# the negative control that xensetup never touched); the panic is logged, and a second one fails the boot.
-boot_once_more_on_panic() { # qemu_boot's arguments
-  local rc=0
+# qemu_boot, once more after a TCG hiccup: the guest kernel panicked (seen once on trixie's own kernel, in
+# the negative control xensetup never touched), or the boot timed out before user space printed MARKER
+# (seen once on a Debian 12 dom0 kernel that printed nothing more after Xen handed over, where the same
+# image had booted before and did again). The hiccup is logged with its console kept as LOG.hiccup; a
+# second one fails the boot.
+boot_once_more_on_hiccup() { # MARKER, then qemu_boot's arguments
+  local marker="$1" rc=0 why=""
+  shift
   qemu_boot "$@" || rc=$?
   if ((rc == 125)); then
-    e2e_log "booting again after the guest kernel panicked: $(tr -d '\r' <"$4" | grep -a -m1 'Kernel panic' || true)"
+    why="the guest kernel panicked: $(tr -d '\r' <"$4" | grep -a -m1 'Kernel panic' || true)"
+  elif ((rc == 124)) && ! grep -aq -- "$marker" "$4"; then
+    why="no \"$marker\" from user space within $5 s"
+  fi
+  if [[ -n "$why" ]]; then
+    cp "$4" "$4.hiccup"
+    e2e_log "booting again after a TCG hiccup: $why (that console: $4.hiccup)"
     rc=0; qemu_boot "$@" || rc=$?
   fi
   return "$rc"
