@@ -173,20 +173,17 @@ main() {
 
   LIVE_ADDR=""
   XEN_ENTRY=""
-  local b rc timeout_s
+  local b rc timeout_s marker
   declare -A BOOT_RC=()
   for ((b = 1; b <= BOOTS; b++)); do
     e2e_phase "boot $b"
     timeout_s=$BOOT_TIMEOUT
     ((b == 1)) && timeout_s=$INIT_BOOT_TIMEOUT
-    rc=0
-    if ((b == 4)); then
-      # Meant to die: its dom0 panics and Xen, not the harness, must reset the machine. GRUB has used up
-      # its one-time entry by then, so booting it again would be another journey.
-      QEMU_KILL_ON_PANIC=0 qemu_boot "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
-    else
-      boot_once_more_on_hiccup '@@E2E live-step' "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
-    fi
+    # Boot 4 is meant to die: its dom0 panics and Xen, not the harness, must reset the machine. It is
+    # never booted again either: GRUB has used up its one-time entry by then.
+    marker='@@E2E live-step'
+    ((b == 4)) && marker=''
+    rc=0; QEMU_KILL_ON_PANIC=$((b != 4)) boot_once_more_on_hiccup "$marker" "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
     BOOT_RC[$b]=$rc
     e2e_log "boot $b: $(boot_kind "$b") (qemu_boot $rc)"
   done
