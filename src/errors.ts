@@ -9,6 +9,8 @@ export const EXIT = {
   unsupported: 3,
   /** refused to act because it could destroy data or cut the network (see the hint) */
   refused: 4,
+  /** a kept plan no longer matches the target (drift, another version or target), or its file was edited */
+  drift: 5,
   /** another xensetup run holds the target's lock (EX_TEMPFAIL: try again later) */
   busy: 75,
   /** a run that changes this machine needs root */

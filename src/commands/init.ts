@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
+import type {PlanHooks} from '../engine/session.js'
 import {openHost} from '../host/open.js'
 import {runInit} from '../init/run-init.js'
+import {keepPlan} from '../plan/keep.js'
 import {STEP_IDS} from '../steps/ids.js'
 
 export default class Init extends BaseCommand {
@@ -17,10 +19,12 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
     '<%= config.bin %> init --yes --dom0-mem 4G --vg-device /dev/sdb',
     '<%= config.bin %> init --root /mnt/target --yes --uplink enp1s0 --json',
     '<%= config.bin %> init --only boot --trial-boot',
+    '<%= config.bin %> init --dry-run --out plan.json && <%= config.bin %> apply plan.json',
   ]
 
   static flags = {
     'dry-run': Flags.boolean({summary: 'Show the plan (file diffs, command argv) and change nothing.'}),
+    out: Flags.string({summary: 'With --dry-run: also write the plan to this file, for review and `xensetup apply FILE`.'}),
     yes: Flags.boolean({char: 'y', summary: 'Do not ask: use flags and defaults.'}),
     'dom0-mem': Flags.string({summary: 'Fixed dom0 memory, e.g. 2048M or 4G (default: 1 GiB + 5% of RAM, at most 8 GiB).'}),
     'dom0-max-vcpus': Flags.string({summary: 'dom0 vCPUs, a count or min-max range (default 1-4 or fewer).'}),
@@ -36,6 +40,10 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
 
   async run() {
     const {flags} = await this.parse(Init)
-    return runInit(openHost(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
+    const target = openHost(flags.root)
+    const print = (text: string) => process.stdout.write(text)
+    const run = (plan?: PlanHooks) => runInit(target, flags, this.jsonEnabled(), print, this.argv, plan)
+    if (flags.out === undefined) return run()
+    return keepPlan(flags.out, flags['dry-run'], {command: 'init', arguments: {}, target}, this.jsonEnabled(), print, run)
   }
 }

@@ -13,6 +13,12 @@ export interface DistroProfile {
   packages: {xen: string[]; bridge: string[]; lvm: string[]}
   /** Xen is not in the distro's repositories: it must be built and installed by the admin first. */
   prebuilt?: {package: string; hint: string}
+  /**
+   * How `uninstall --purge-packages` removes packages (names appended): `exact` removes just those named
+   * (the journal lists every package xensetup's runs brought in), `withUnneeded` also what only they needed
+   * (used with the profile's own list, when the journal has none).
+   */
+  purge: {exact: string[]; withUnneeded: string[]}
   boot: BootProfile
   services: {manager: 'systemd' | 'openrc'; enable: string[]}
   /** A file that, once installed, mounts /proc/xen on a Xen boot; null means xensetup adds an fstab line. */
@@ -26,6 +32,8 @@ export interface BootProfile {
   mkconfig: string[]
   setDefault: string[]
   oneTime: string[]
+  /** Clears grubenv's saved_entry: where GRUB_DEFAULT is not "saved", a saved Xen entry is only a leftover. */
+  unsetDefault: string[]
   dropInDir?: string
 }
 

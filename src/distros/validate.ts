@@ -58,7 +58,7 @@ export function validateProfileFile(file: string, data: unknown, family: string)
     if (unknown.length > 0) fail(`${key}.enable`, `names ${unknown.join(', ')}, which the facts do not look for under ${manager} (known: ${xenServicesByInit[manager].join(', ')})`)
   }
   const boot: Rule = (value, key) => {
-    object({mechanism: oneOf(MECHANISMS), grubCfg: string, mkconfig: argv, setDefault: argv, oneTime: argv, dropInDir: string}, ['dropInDir'])(value, key)
+    object({mechanism: oneOf(MECHANISMS), grubCfg: string, mkconfig: argv, setDefault: argv, oneTime: argv, unsetDefault: argv, dropInDir: string}, ['dropInDir'])(value, key)
     const {mechanism, dropInDir} = value as Json
     if (mechanism === 'grub-dropin' && dropInDir === undefined) fail(`${key}.dropInDir`, 'is missing (grub-dropin writes there)')
   }
@@ -69,6 +69,7 @@ export function validateProfileFile(file: string, data: unknown, family: string)
     refresh: argv,
     packages: object(packageLists),
     prebuilt: object({package: string, hint: string}),
+    purge: object({exact: argv, withUnneeded: argv}),
     boot,
     services,
     xenfs: object({mountedBy: nullable(string)}),

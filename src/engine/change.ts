@@ -28,6 +28,8 @@ export interface CommandChange {
   timeoutMs?: number
   /** Files the command rewrites (grub.cfg, grubenv): backed up before it runs, like xensetup's own writes. */
   rewrites?: string[]
+  /** Directories the command creates files in under names not known beforehand (LVM's metadata archive): the journal records what appeared, for a rollback to remove. */
+  creates?: string[]
   /** The command installs packages (or finishes installing them): files they ship may appear. */
   installs?: true
   /**

@@ -1,8 +1,10 @@
+import path from 'node:path'
 import {HostPathError, type Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../host/runner.js'
 import {type Change, type CommandChange, type FileChange, type LinkChange, sameChange} from './change.js'
 import {type Journal, sha256} from './journal.js'
-import {failedReport, type Step, StepFailure, type StepPlan, type StepReport} from './step.js'
+import {DPKG_STATUS, parseDpkgStatus} from '../facts/packages.js'
+import {failedReport, PlanChanged, type Step, StepFailure, type StepPlan, type StepReport} from './step.js'
 import {Interrupted, StopSignal} from './stop.js'
 
 export const ALREADY_CONFIGURED = 'already configured'
@@ -77,7 +79,7 @@ export class Engine<C> {
     let latest = await this.planStep(step)
     if (shown && !samePlan(latest, shown)) {
       if (!this.changedTarget) {
-        throw new StepFailure(`the plan for ${step.id} changed since it was shown (${whatDiffers(shown, latest, this.host)}); nothing of it was applied: run again to see the new plan`)
+        throw new PlanChanged(`the plan for ${step.id} changed since it was shown (${whatDiffers(shown, latest, this.host)}); nothing of it was applied: run again to see the new plan`)
       }
       this.ensureOnlyOurChanges(step.id, shown, latest)
       await events.onReplan?.(latest)
@@ -118,7 +120,7 @@ export class Engine<C> {
       return [this.host.display(change.path)]
     })
     if (foreign.length > 0) {
-      throw new StepFailure(`${foreign.join(', ')} changed since the plan was shown, and not by this run; nothing of ${stepId} was applied: run again to see the new plan`)
+      throw new PlanChanged(`${foreign.join(', ')} changed since the plan was shown, and not by this run; nothing of ${stepId} was applied: run again to see the new plan`)
     }
   }
 
@@ -136,7 +138,7 @@ export class Engine<C> {
   private applyFile(step: string, change: FileChange): void {
     const current = this.host.read(change.path) ?? null
     if (current !== change.before) {
-      throw new StepFailure(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
+      throw new PlanChanged(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
     }
     const backup = this.journal?.backup(change.path) ?? null
     const existing = this.host.owner(change.path) ?? {
@@ -158,7 +160,7 @@ export class Engine<C> {
 
   private applyLink(step: string, change: LinkChange): void {
     if ((this.host.readlink(change.path) ?? null) !== change.before) {
-      throw new StepFailure(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
+      throw new PlanChanged(`${this.host.display(change.path)} changed while xensetup was planning; run again to plan again`)
     }
     this.touched.add(change.path)
     this.host.link(change.path, change.target)
@@ -169,15 +171,42 @@ export class Engine<C> {
     const backups = Object.fromEntries((change.rewrites ?? []).map((path) => [path, this.journal?.backup(path) ?? null]))
     for (const path of change.rewrites ?? []) this.touched.add(path)
     if (change.installs) this.installedPackages = true
+    const packagesBefore = change.installs && this.journal ? installedPackages(this.host) : undefined
+    const filesBefore = new Set((change.creates ?? []).flatMap((dir) => filesIn(this.host, dir)))
+    const missingDirs = [...new Set([...(change.rewrites ?? []).map((file) => path.posix.dirname(file)), ...(change.creates ?? [])])].filter((dir) => !this.host.exists(dir))
     const started = Date.now()
     const result = await this.runner.run(change.argv, {env: change.env, timeoutMs: change.timeoutMs})
-    this.journal?.record({step, kind: 'command', argv: change.argv, exitCode: result.exitCode, durationMs: Date.now() - started, backups})
+    const durationMs = Date.now() - started
+    const left = Object.fromEntries((change.rewrites ?? []).map((path) => [path, hashOf(this.host, path)]))
+    const createdFiles = (change.creates ?? []).flatMap((dir) => filesIn(this.host, dir)).filter((file) => !filesBefore.has(file))
+    const createdDirs = missingDirs.filter((dir) => this.host.isDirectory(dir))
+    this.journal?.record({step, kind: 'command', argv: change.argv, exitCode: result.exitCode, durationMs, backups, left, ...(change.creates ? {createdFiles} : {}), ...(createdDirs.length > 0 ? {createdDirs} : {})})
+    if (packagesBefore) {
+      const after = installedPackages(this.host)
+      if (after) this.journal?.record({step, kind: 'packages', installed: Object.keys(after).filter((name) => !(name in packagesBefore)).sort()})
+    }
     if (result.failed) {
       if (this.stop.requested) throw new Interrupted(`during ${step}: ${displayArgv(change.argv)}`)
       const how = result.timedOut ? 'timed out' : `exited ${result.exitCode}`
       throw new StepFailure(`${displayArgv(change.argv)} ${how}`, outputTail(result))
     }
   }
+}
+
+/** The target's dpkg database (name → version); undefined where there is none: other package managers' installs are not recorded. */
+function installedPackages(host: Host): Record<string, string> | undefined {
+  const status = host.read(DPKG_STATUS)
+  return status === undefined ? undefined : parseDpkgStatus(status)
+}
+
+function hashOf(host: Host, path: string): string | null {
+  const file = host.readFile(path)
+  return file === undefined ? null : sha256(file.text, file.encoding)
+}
+
+/** Regular files directly in a directory, as target paths. */
+function filesIn(host: Host, dir: string): string[] {
+  return host.list(dir).map((name) => `${dir}/${name}`).filter((file) => host.kind(file) === 'file')
 }
 
 function samePlan(a: StepReport, b: StepReport): boolean {

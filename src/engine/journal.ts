@@ -11,6 +11,8 @@ export interface RunStart {
   version: string
   root: string
   pid: number
+  /** The run a rollback undoes. */
+  rollsBack?: string
 }
 
 export type JournalEntry =
@@ -19,7 +21,22 @@ export type JournalEntry =
   | {kind: 'intent'; step: string; change: string}
   | {step: string; kind: 'file'; path: string; backup: string | null; created: boolean; removed?: true; sha256: string | null}
   | {step: string; kind: 'link'; path: string; before: string | null; target: string | null}
-  | {step: string; kind: 'command'; argv: string[]; exitCode: number; durationMs: number; backups: Record<string, string | null>}
+  | {
+      step: string
+      kind: 'command'
+      argv: string[]
+      exitCode: number
+      durationMs: number
+      backups: Record<string, string | null>
+      /** sha256 of each file the command declared it rewrites, as the command left it (null: no file). */
+      left?: Record<string, string | null>
+      /** Files that appeared in the directories the command declared it creates files in (LVM's archive). */
+      createdFiles?: string[]
+      /** Directories of those files (and the declared ones) that the command made. */
+      createdDirs?: string[]
+    }
+  /** Packages a command newly installed, by the target's package database before and after it (dpkg only). */
+  | {step: string; kind: 'packages'; installed: string[]}
   | {kind: 'cleanup'; removed: string[]; staleRun: {pid: number; startedAt: string}}
 
 /**

@@ -40,3 +40,12 @@ function splitLines(text: string): string[] {
   if (text === '') return []
   return text.replace(/\n$/, '').split('\n')
 }
+
+/** The text without the owner's block (markers included), every other line as it was; unchanged without one. */
+export function withoutManagedBlock(text: string, owner: string): string {
+  const lines = splitLines(text)
+  const span = findBlock(lines, owner)
+  if (!span) return text
+  lines.splice(span.start, span.end - span.start + 1)
+  return lines.length === 0 ? '' : `${lines.join('\n')}${text.endsWith('\n') ? '\n' : ''}`
+}

@@ -1,9 +1,10 @@
 import {EXIT, UserError} from '../errors.js'
 import {ChrootRunner} from '../host/chroot.js'
-import {Host} from '../host/host.js'
+import {Host, type ReadRecorder} from '../host/host.js'
 import {type CommandRunner, displayArgv, ExecaRunner, RefusingRunner} from '../host/runner.js'
 import {applySteps, type RendererKind} from './apply.js'
-import {Engine} from './engine.js'
+import {sameChange} from './change.js'
+import {describeChange, Engine} from './engine.js'
 import {Journal} from './journal.js'
 import {cleanLeftovers} from './leftovers.js'
 import {LOCK, RunLock} from './lock.js'
@@ -26,6 +27,25 @@ export interface RunDocument {
   steps: StepView[]
 }
 
+/** A plan kept in a file (`--dry-run --out`), or applied from one (`xensetup apply`). */
+export interface PlanHooks {
+  /**
+   * --out: every read from the facts to the last step's plan goes to the recorder, the plan to `planned`;
+   * the command's prepare tells `madeFrom` its options as flags (answers at prompts included) and a few facts.
+   */
+  keep?: {recorder: ReadRecorder; planned: (shown: StepReport[]) => void; madeFrom: (flags: object, facts: Record<string, unknown>) => void}
+  /** apply: this plan is shown and applied instead of a fresh one, exactly or not at all. */
+  kept?: KeptPlan
+}
+
+export interface KeptPlan {
+  /** How the journal and the lock name the run (apply), instead of the command whose steps it runs. */
+  command: string
+  steps: StepReport[]
+  /** What the target no longer reads as when the plan was made, for a person; checked under the lock. */
+  drift: () => string[]
+}
+
 export interface SessionRequest<C> {
   /** The command and its arguments, for the journal. */
   command: string
@@ -41,6 +61,9 @@ export interface SessionRequest<C> {
   done: string
   /** Facts, options and steps, read once the lock is held (the admin may be asked questions here). */
   prepare: (session: Session) => Promise<{steps: Step<C>[]; contextFor: () => C}>
+  /** A rollback: the run it undoes, recorded in its run-start. */
+  rollsBack?: string
+  plan?: PlanHooks
 }
 
 /**
@@ -65,26 +88,28 @@ export class Session {
     verbose: boolean,
     command: string,
     args: string[],
+    rollsBack?: string,
   ) {
     this.local = target.isLive ? target : new Host('/')
     const log = verbose ? (argv: string[]) => process.stderr.write(`${safeText(`$ ${displayArgv(argv)}`)}\n`) : undefined
     const outer = new ExecaRunner(log, this.stop.signal)
     this.probe = outer
     this.lock = dryRun ? null : new RunLock(target, this.local)
-    this.journal = dryRun ? null : new Journal(target, undefined, {command, args, version: VERSION, root: target.root, pid: process.pid})
+    this.journal = dryRun ? null : new Journal(target, undefined, {command, args, version: VERSION, root: target.root, pid: process.pid, ...(rollsBack ? {rollsBack} : {})})
     if (dryRun) this.runner = new RefusingRunner('a dry run runs nothing on the target')
     else if (target.isLive) this.runner = outer
     else this.runner = new ChrootRunner(target, outer, (made) => this.lock?.noteMade(made))
   }
 
   static async run<C>(request: SessionRequest<C>): Promise<RunDocument> {
-    const session = new Session(request.target, request.dryRun, request.verbose, request.command, request.args)
+    const command = request.plan?.kept?.command ?? request.command
+    const session = new Session(request.target, request.dryRun, request.verbose, command, request.args, request.rollsBack)
     const started = Date.now()
     session.stop.listen()
     let result: RunResult = 'failed'
     let stoppedAt: string | undefined
     try {
-      session.open(request)
+      session.open({...request, command})
       const document = await session.lifecycle(request)
       result = document.result
       stoppedAt = document.steps.find((step) => step.status === 'interrupted' || step.status === 'failed')?.id
@@ -155,8 +180,21 @@ export class Session {
   }
 
   private async lifecycle<C>(request: SessionRequest<C>): Promise<RunDocument> {
-    const {steps, contextFor} = await request.prepare(this)
-    const engine = new Engine<C>(this.target, this.runner, this.journal, contextFor, this.stop)
+    const kept = request.plan?.kept
+    this.target.recorder = request.plan?.keep?.recorder ?? null
+    let steps: Step<C>[]
+    let engine: Engine<C>
+    let shown: StepReport[]
+    try {
+      const prepared = await request.prepare(this)
+      steps = prepared.steps
+      engine = new Engine<C>(this.target, this.runner, this.journal, prepared.contextFor, this.stop)
+      // Always plan first: a step that cannot be done as asked (a disk in use, an unbridgeable uplink)
+      // stops the run before anything has changed, not after the packages went in. A kept plan was.
+      shown = kept ? kept.steps : await engine.plan(steps)
+    } finally {
+      this.target.recorder = null
+    }
     const document = (result: RunResult, views: StepView[], applied = false): RunDocument => ({
       mode: this.dryRun ? 'dry-run' : 'apply',
       root: this.target.root,
@@ -170,9 +208,6 @@ export class Session {
     }
     for (const notice of this.notices) show(`${safeText(`note: ${notice}`)}\n`)
 
-    // Always plan first: a step that cannot be done as asked (a disk in use, an unbridgeable uplink)
-    // stops the run before anything has changed, not after the packages went in.
-    const shown = await engine.plan(steps)
     const planned = await viewSteps(shown, this.target)
     if (this.stop.requested) return document('interrupted', planned)
     const unplannable = shown.find((r) => r.status === 'failed')
@@ -181,7 +216,17 @@ export class Session {
       process.exitCode = unplannable.refused ? EXIT.refused : EXIT.failure
       return document('failed', planned)
     }
-    if (this.dryRun) return document('planned', planned)
+    const drift = kept?.drift() ?? []
+    if (drift.length > 0) {
+      process.exitCode = EXIT.drift
+      show(`${safeText(`Changed since the plan was made: ${drift.join(', ')}. Nothing was applied; make a new plan.`)}\n`)
+      return document('failed', planned)
+    }
+    if (kept && this.dryRun) show('Nothing drifted: everything the plan read is as it was when the plan was made.\n')
+    if (this.dryRun) {
+      request.plan?.keep?.planned(shown)
+      return document('planned', planned)
+    }
     if (!planned.some((v) => v.status === 'pending')) {
       show(resultText(planned, null, this.target, request.done))
       return document('ok', planned)
@@ -198,7 +243,7 @@ export class Session {
     if (this.stop.requested) return document('interrupted', planned)
     const drifted = engine.drifted(shown)
     if (drifted.length > 0) {
-      process.exitCode = EXIT.failure
+      process.exitCode = kept ? EXIT.drift : EXIT.failure
       show(`${safeText(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; run again to see the new plan.`)}\n`)
       return document('failed', planned.map((view) => (view.changes.length > 0 ? {...view, status: 'failed', error: `changed since the plan was shown: ${drifted.join(', ')}`} : view)))
     }
@@ -212,9 +257,15 @@ export class Session {
     // A signal after the last change still ends the run as interrupted: exit code and result agree.
     await this.stop.settle()
     const interrupted = reports.some((r) => r.status === 'interrupted') || this.stop.requested !== null
-    if (failed) process.exitCode = failed.refused ? EXIT.refused : EXIT.failure
-    show(resultText(views, this.journal?.runId ?? null, this.target, request.done))
-    return document(interrupted ? 'interrupted' : failed ? 'failed' : 'ok', views, true)
+    if (failed) process.exitCode = failed.refused ? EXIT.refused : kept && failed.changedSincePlan ? EXIT.drift : EXIT.failure
+    const left = kept && !failed && !interrupted ? await leftAfter(engine, steps, reports) : []
+    const unconverged = left.length > 0 ? `Not converged: planned again after applying, it still wants: ${left.join('; ')}` : null
+    if (unconverged) {
+      process.exitCode = EXIT.failure
+      this.notices.push(unconverged)
+    }
+    show(resultText(views, this.journal?.runId ?? null, this.target, unconverged ?? request.done))
+    return document(interrupted ? 'interrupted' : failed || unconverged ? 'failed' : 'ok', views, true)
   }
 
   /** Running commands in a root needs root (chroot, mounts): said before the first change. */
@@ -224,6 +275,19 @@ export class Session {
       throw new UserError(`running the plan's commands inside ${this.target.root} needs root`, 'run it with sudo, or look first with --dry-run', EXIT.notRoot)
     }
   }
+}
+
+/**
+ * A kept plan applied must leave nothing to do: every step planned again is empty. A `once` command this
+ * run ran is proven by its exit status (a guest that already stopped), not by the re-plan.
+ */
+async function leftAfter<C>(engine: Engine<C>, steps: Step<C>[], reports: StepReport[]): Promise<string[]> {
+  const ran = reports.flatMap((report) => report.changes)
+  return (await engine.plan(steps)).flatMap((report) => {
+    if (report.status === 'failed') return [`${report.id}: ${report.error}`]
+    const wanted = report.changes.filter((change) => !(change.kind === 'command' && change.once && ran.some((done) => sameChange(done, change))))
+    return wanted.map((change) => `${report.id}: ${describeChange(change)}`)
+  })
 }
 
 function rendererFor(json: boolean): RendererKind {

@@ -25,6 +25,8 @@ export interface StepReport {
   error?: string
   /** The failure is a refusal to destroy data or cut the network, not a breakage. */
   refused?: boolean
+  /** The failure is that the step no longer plans as shown: the target changed behind the run's back. */
+  changedSincePlan?: true
 }
 
 /** A step that cannot reach its state, with what the admin should know (e.g. apt's last lines). */
@@ -40,9 +42,12 @@ export class StepFailure extends Error {
 /** A step that will not act because acting could destroy data or cut the host off (exit code 4). */
 export class StepRefusal extends StepFailure {}
 
+/** The step no longer plans as it was shown, and not because of this run: nothing of it is applied. */
+export class PlanChanged extends StepFailure {}
+
 /** The report of a step that failed (or refused) while planning or applying, with the tool's output. */
 export function failedReport(step: {id: string; title: string}, error: unknown): StepReport {
   const message = error instanceof Error ? error.message : String(error)
   const detail = error instanceof StepFailure && error.detail ? `\n${error.detail}` : ''
-  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail, refused: error instanceof StepRefusal}
+  return {id: step.id, title: step.title, status: 'failed', changes: [], error: message + detail, refused: error instanceof StepRefusal, ...(error instanceof PlanChanged ? {changedSincePlan: true as const} : {})}
 }

@@ -9,11 +9,20 @@ export const DEFAULT_LVM_SYSTEM_DIR = '/etc/lvm'
  * means to the caller: a failed step, or an unknown fact.
  */
 export function lvmBackupDirectory(systemDir: string, read: (file: string) => string | undefined, parse: (text: string, file: string) => LvmSection): string {
+  return configuredDirectory(systemDir, 'backup_dir', read, parse) ?? `${systemDir}/backup`
+}
+
+/** Where LVM archives the metadata a command replaces (backup/archive_dir), else <system dir>/archive. */
+export function lvmArchiveDirectory(systemDir: string, read: (file: string) => string | undefined, parse: (text: string, file: string) => LvmSection): string {
+  return configuredDirectory(systemDir, 'archive_dir', read, parse) ?? `${systemDir}/archive`
+}
+
+function configuredDirectory(systemDir: string, key: string, read: (file: string) => string | undefined, parse: (text: string, file: string) => LvmSection): string | undefined {
   for (const file of [`${systemDir}/lvmlocal.conf`, `${systemDir}/lvm.conf`]) {
     const text = read(file)
     if (text === undefined) continue
-    const dir = sectionAt(parse(text, file), ['backup'])?.backup_dir
+    const dir = sectionAt(parse(text, file), ['backup'])?.[key]
     if (typeof dir === 'string') return dir
   }
-  return `${systemDir}/backup`
+  return undefined
 }

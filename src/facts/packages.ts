@@ -41,6 +41,9 @@ function parseDpkgDatabase(text: string): {installed: Record<string, string>; un
   return {installed, unfinished}
 }
 
+/** dpkg's database of what is installed. */
+export const DPKG_STATUS = '/var/lib/dpkg/status'
+
 /** The installed packages of /var/lib/dpkg/status, name to version. */
 export function parseDpkgStatus(text: string): Record<string, string> {
   return parseDpkgDatabase(text).installed
@@ -85,7 +88,7 @@ export function parsePortageInstalled(category: string, directories: string[]): 
 }
 
 export function collectPackages(files: HostFiles): PackageFacts {
-  const dpkg = files.read('/var/lib/dpkg/status')
+  const dpkg = files.read(DPKG_STATUS)
   if (dpkg !== undefined) {
     const journal = files.list('/var/lib/dpkg/updates').some((name) => /^\d+$/.test(name)) ? ['journal'] : []
     const {installed, unfinished} = parseDpkgDatabase(dpkg)

@@ -1,4 +1,4 @@
-import {type RunDocument, Session} from '../engine/session.js'
+import {type PlanHooks, type RunDocument, Session} from '../engine/session.js'
 import {gatherFacts} from '../facts/index.js'
 import type {Host} from '../host/host.js'
 import type {RunFlags} from '../init/prompter.js'
@@ -30,6 +30,7 @@ export async function runGuestCreate(
   print: (text: string) => void,
   args: string[] = [],
   options: GuestRunOptions = {},
+  plan?: PlanHooks,
 ): Promise<GuestCreateDocument> {
   checkGuestName(name)
   const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
@@ -38,6 +39,7 @@ export async function runGuestCreate(
   const document = await Session.run<GuestContext>({
     ...request,
     done: flags.start ? `Done: ${name} runs; \`xensetup guest console ${name}\` attaches to it.` : `Done. Start it with \`xensetup guest start ${name}\`.`,
+    plan,
     prepare: async (session) => {
       const facts = gatherFacts(target, session.local)
       const toolstack = toolstackRunning(facts.xen, target.isLive)
@@ -45,6 +47,7 @@ export async function runGuestCreate(
       const vg = flags.disk === undefined ? null : readVgForFlags(target, systemDir, flags.vg)
       const resolved = resolveGuestSpec(name, flags, {host: target, facts, vg, hostMemoryMiB: hostMemoryMiB(facts, target.isLive, info), virt: virtCaps(facts, target.isLive, info)})
       spec = resolved
+      plan?.keep?.madeFrom(flags, {guest: resolved})
       const lvmEnv = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
       const contextFor = (): GuestContext => ({
         host: target,

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {type FileOwnership, writeAtomic} from './atomic-write.js'
@@ -8,6 +9,15 @@ import {decodeText, readBounded, type TextEncoding, type TextFile} from './read-
 export {HostPathError, isMissing} from './errors.js'
 export type {TextEncoding, TextFile} from './read-file.js'
 
+/** What a read looked at: a file's bytes, what is at a path, a directory's names, a link, an owner, a head. */
+export type ReadFacet = 'content' | 'kind' | 'list' | 'link' | 'owner' | `head:${number}`
+
+/**
+ * Told what every read saw (a hash, a kind, "missing", or why it could not be read), so a kept plan can
+ * list what it was made from and apply can tell whether the target still reads the same.
+ */
+export type ReadRecorder = (target: string, facet: ReadFacet, seen: string) => void
+
 /**
  * A machine seen through a root directory: the target xensetup configures (`--root DIR`, or `/`), or
  * the local machine running it. Every path the rest of the code uses is an absolute path on that
@@ -17,6 +27,8 @@ export type {TextEncoding, TextFile} from './read-file.js'
  */
 export class Host {
   readonly root: string
+  /** Set while a plan that will be kept is made: every read below reports to it. */
+  recorder: ReadRecorder | null = null
 
   constructor(root = '/') {
     const absolute = path.resolve(root)
@@ -57,18 +69,19 @@ export class Host {
 
   /** The file's text with how it was decoded, so a rewrite keeps bytes that are not UTF-8. */
   readFile(target: string): TextFile | undefined {
-    const real = this.reachable(target)
-    if (real === undefined) return undefined
-    const bytes = readBounded(real, this.display(target), !this.isLive)
+    const bytes = this.observed(target, 'content', () => {
+      const real = this.reachable(target)
+      return real === undefined ? undefined : readBounded(real, this.display(target), !this.isLive)
+    }, (found) => (found === undefined ? 'none' : digestOf(found)))
     return bytes === undefined ? undefined : decodeText(bytes)
   }
 
   exists(target: string): boolean {
-    return this.stat(target) !== undefined
+    return this.kind(target) !== undefined
   }
 
   isDirectory(target: string): boolean {
-    return this.stat(target)?.isDirectory() ?? false
+    return this.kind(target) === 'directory'
   }
 
   /**
@@ -76,6 +89,10 @@ export class Host {
    * be named back to the file system, so it is refused rather than silently passed over.
    */
   list(target: string): string[] {
+    return this.observed(target, 'list', () => this.names(target), (names) => digestOf(JSON.stringify(names)))
+  }
+
+  private names(target: string): string[] {
     let names: Buffer[]
     try {
       names = readdirSync(this.real(target), {encoding: 'buffer'})
@@ -97,13 +114,19 @@ export class Host {
 
   /** What is at a path (links followed inside the root): a file, a directory, a block device, other; undefined when nothing. */
   kind(target: string): 'file' | 'directory' | 'block' | 'other' | undefined {
-    const found = this.stat(target)
-    if (found === undefined) return undefined
-    return found.isFile() ? 'file' : found.isDirectory() ? 'directory' : found.isBlockDevice() ? 'block' : 'other'
+    return this.observed(target, 'kind', () => {
+      const found = this.stat(target)
+      if (found === undefined) return undefined
+      return found.isFile() ? 'file' : found.isDirectory() ? 'directory' : found.isBlockDevice() ? 'block' : 'other'
+    }, (kind) => kind ?? 'missing')
   }
 
   /** The first bytes of a regular file (a disk image's magic), fewer when it is shorter. */
   head(target: string, bytes: number): Buffer {
+    return this.observed(target, `head:${bytes}`, () => this.firstBytes(target, bytes), digestOf)
+  }
+
+  private firstBytes(target: string, bytes: number): Buffer {
     const fd = openSync(this.real(target), constants.O_RDONLY | (this.isLive ? 0 : constants.O_NOFOLLOW))
     try {
       const buffer = Buffer.alloc(bytes)
@@ -115,19 +138,23 @@ export class Host {
 
   /** A symlink's target as stored, or undefined when the path is not a symlink. */
   readlink(target: string): string | undefined {
-    try {
-      const real = this.real(target, false)
-      return lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
-    } catch (error) {
-      if (isMissing(error)) return undefined
-      throw error
-    }
+    return this.observed(target, 'link', () => {
+      try {
+        const real = this.real(target, false)
+        return lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
+      } catch (error) {
+        if (isMissing(error)) return undefined
+        throw error
+      }
+    }, (link) => (link === undefined ? 'none' : `-> ${link}`))
   }
 
   /** Mode (permission bits), uid and gid of an existing file. */
   owner(target: string): FileOwnership | undefined {
-    const s = this.stat(target)
-    return s && {mode: s.mode & 0o7777, uid: s.uid, gid: s.gid}
+    return this.observed(target, 'owner', () => {
+      const s = this.stat(target)
+      return s && {mode: s.mode & 0o7777, uid: s.uid, gid: s.gid}
+    }, (o) => (o === undefined ? 'missing' : `${o.mode.toString(8)} ${o.uid}:${o.gid}`))
   }
 
   /**
@@ -230,6 +257,22 @@ export class Host {
     })
   }
 
+  /** A read, told to the recorder when there is one: what it saw, or why it could not read. */
+  private observed<T>(target: string, facet: ReadFacet, read: () => T, seen: (value: T) => string): T {
+    const recorder = this.recorder
+    if (recorder === null) return read()
+    let value: T
+    try {
+      value = read()
+    } catch (error) {
+      const {code, message} = error as NodeJS.ErrnoException
+      recorder(target, facet, `unreadable: ${code ?? message}`)
+      throw error
+    }
+    recorder(target, facet, seen(value))
+    return value
+  }
+
   /** Where a file can be written: its in-root target; a dangling link or a non-file is refused. */
   private writableFile(target: string): string {
     const destination = this.canonical(target)
@@ -258,6 +301,10 @@ export class Host {
       throw error
     }
   }
+}
+
+function digestOf(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`
 }
 
 function realpathOr(absolute: string): string {

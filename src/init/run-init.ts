@@ -1,14 +1,14 @@
 import {EXIT, UserError} from '../errors.js'
 import {profileFor} from '../distros/profile.js'
-import {type RunDocument, Session} from '../engine/session.js'
+import {type PlanHooks, type RunDocument, Session} from '../engine/session.js'
 import {collectDistro} from '../facts/distro.js'
 import {HostFiles} from '../facts/files.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
 import type {Host} from '../host/host.js'
-import type {InitContext} from '../steps/context.js'
+import type {InitContext, InitOptions} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
 import {type InitFlags, resolveOptions} from './options.js'
-import type {RunFlags} from './prompter.js'
+import {Prompter, type RunFlags} from './prompter.js'
 import {runRequest} from './run-request.js'
 
 export interface InitRunFlags extends InitFlags, RunFlags {
@@ -21,7 +21,7 @@ export interface InitDocument extends RunDocument {
 }
 
 /** init: the target's facts and the admin's options → the steps, run through one Session. */
-export async function runInit(target: Host, flags: InitRunFlags, json: boolean, print: (text: string) => void, args: string[] = []): Promise<InitDocument> {
+export async function runInit(target: Host, flags: InitRunFlags, json: boolean, print: (text: string) => void, args: string[] = [], plan?: PlanHooks): Promise<InitDocument> {
   // Whether init can do anything here decides before the lock; the facts its plan uses are read under it.
   const found = collectDistro(new HostFiles(target))
   const profile = profileFor(found)
@@ -36,10 +36,13 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
     done: flags['trial-boot']
       ? 'Done. Reboot to try Xen once (any reset after that boot returns to the current default); once `xensetup doctor` is happy there, run `xensetup init` again without --trial-boot to keep Xen.'
       : 'Done. Reboot into Xen, then run `xensetup doctor`.',
+    plan,
     prepare: async (session) => {
       const {probe, local} = session
       const facts = gatherFacts(target, local)
-      const options = await resolveOptions(flags, facts, steps.map((s) => s.id), prompter, local, !target.isLive)
+      // A kept plan's flags hold every answer: applying it asks only whether to apply.
+      const options = await resolveOptions(flags, facts, steps.map((s) => s.id), plan?.kept ? new Prompter(false) : prompter, local, !target.isLive)
+      plan?.keep?.madeFrom(flagsOf(options), {distro: facts.distro.prettyName, init: facts.init, network: facts.network.stack, bootloader: facts.boot.bootloader, xen: facts.xen.version, memoryMiB: facts.memory.hostTotalMiB})
       // Facts are re-read for each plan: earlier steps change the target (packages bring units, grub.cfg).
       // Disks are the local machine's even with --root: its safety checks look there.
       const contextFor = (): InitContext => {
@@ -50,4 +53,20 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
     },
   })
   return {...document, distro}
+}
+
+/** The options as the flags that give them, so a kept plan is made again from them exactly. */
+function flagsOf(options: InitOptions): InitFlags & {only: string[]; skip: string[]} {
+  return {
+    'dom0-mem': options.dom0MemMiB === null ? undefined : `${options.dom0MemMiB}M`,
+    'dom0-max-vcpus': options.dom0MaxVcpus,
+    uplink: options.uplink ?? undefined,
+    'vg-device': options.vgDevice ?? undefined,
+    'vg-name': options.vgName,
+    'force-wipe': options.forceWipe,
+    'trial-boot': options.trialBoot,
+    'apply-network': options.applyNetwork,
+    only: [...options.steps],
+    skip: [],
+  }
 }

@@ -33,8 +33,9 @@ export const bootStep: Step<InitContext> = {
       throw new StepFailure(`the kernel ${facts.kernel.release ?? ''} is not built with CONFIG_XEN_DOM0=y, so GRUB offers no Xen entry for it; install a dom0-capable kernel (e.g. linux-image-amd64)`)
     }
     const changes: Change[] = [...files]
+    // grub-mkconfig also creates grubenv where there is none.
     const grubenv = `${path.posix.dirname(boot.grubCfg)}/grubenv`
-    if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`, rewrites: [boot.grubCfg]})
+    if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`, rewrites: [boot.grubCfg, grubenv]})
     // Our own generator names its entry after the root file system's UUID, known once it has run.
     const target = entry?.id ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)
     const selection = options.trialBoot ? facts.boot.nextEntry : facts.boot.defaultEntry

@@ -3,7 +3,7 @@ import {type Step, StepFailure, StepRefusal} from '../engine/step.js'
 import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
 import type {Host} from '../host/host.js'
 import type {InitContext} from './context.js'
-import {type BackupPv, readVgBackup} from './lvm/backup.js'
+import {archiveDirectory, backupDirectory, type BackupPv, readVgBackup} from './lvm/backup.js'
 import {ensureUnused} from './lvm/device.js'
 import {describeSignatures, LVM_PV_SIGNATURE, probePvMembership, probeSignatures} from './lvm/signatures.js'
 
@@ -53,9 +53,10 @@ function currentPath(host: Host, pv: BackupPv): string | null {
 }
 
 /** The device is unused; what it carries decides between creating, reusing and refusing. */
-async function changesFor({options, probe}: InitContext, device: string, env: LvmEnv): Promise<CommandChange[]> {
+async function changesFor({host, options, probe}: InitContext, device: string, env: LvmEnv): Promise<CommandChange[]> {
   const {vgName, forceWipe} = options
-  const create = [pvcreate(device, env), vgcreate(vgName, device, env)]
+  const metadata = metadataFiles(host, env.LVM_SYSTEM_DIR, vgName)
+  const create = [pvcreate(device, env), vgcreate(vgName, device, env, metadata)]
   const signatures = await probeSignatures(probe, device)
   if (signatures.length === 0) return create
   let found = describeSignatures(signatures)
@@ -63,10 +64,10 @@ async function changesFor({options, probe}: InitContext, device: string, env: Lv
   if (signatures.every((signature) => signature.type === LVM_PV_SIGNATURE)) {
     const membership = await probePvMembership(probe, device, env)
     // A PV in no group holds no data (e.g. left by a run whose vgcreate failed): use it as it is.
-    if ('vg' in membership && membership.vg === null) return [vgcreate(vgName, device, env)]
+    if ('vg' in membership && membership.vg === null) return [vgcreate(vgName, device, env, metadata)]
     // The group is there but its backup is not (backups off, or a disk from another machine): writing it is all that is left.
     if ('vg' in membership && membership.vg === vgName) {
-      return [{kind: 'command', argv: ['vgcfgbackup', vgName], why: `record ${vgName}'s metadata backup, which xensetup reads to see the group`, env}]
+      return [{kind: 'command', argv: ['vgcfgbackup', vgName], why: `record ${vgName}'s metadata backup, which xensetup reads to see the group`, env, ...metadata}]
     }
     if ('vg' in membership) {
       found = `a physical volume of volume group ${membership.vg}`
@@ -83,6 +84,14 @@ function pvcreate(device: string, env: LvmEnv): CommandChange {
   return {kind: 'command', argv: ['pvcreate', device], why: `make ${device} an LVM physical volume`, env}
 }
 
-function vgcreate(vgName: string, device: string, env: LvmEnv): CommandChange {
-  return {kind: 'command', argv: ['vgcreate', '--autobackup', 'y', vgName, device], why: `create volume group ${vgName} for guest disks`, env}
+function vgcreate(vgName: string, device: string, env: LvmEnv, metadata: Pick<CommandChange, 'rewrites' | 'creates'>): CommandChange {
+  return {kind: 'command', argv: ['vgcreate', '--autobackup', 'y', vgName, device], why: `create volume group ${vgName} for guest disks`, env, ...metadata}
+}
+
+/**
+ * The files LVM writes for the group: its metadata backup, and (some LVM versions, before vgcreate)
+ * archives under names of LVM's own. Declared so the journal records them and a rollback removes them.
+ */
+function metadataFiles(host: Host, systemDir: string, vgName: string): Pick<CommandChange, 'rewrites' | 'creates'> {
+  return {rewrites: [`${backupDirectory(host, systemDir)}/${vgName}`], creates: [archiveDirectory(host, systemDir)]}
 }

@@ -3,7 +3,8 @@
 # in QEMU (TCG); an admin (guest/xensetup-e2e-live, at the end of every boot) runs `xensetup init`
 # on the running box, reboots into Xen, tries --trial-boot both ways (a Xen boot that works and one
 # that dies) and makes Xen permanent. Nothing is configured from outside: the host only builds the
-# disk, starts each boot and reads the console.
+# disk, starts each boot and reads the console. Last, `xensetup uninstall` in the dom0, and the box must
+# boot its own kernel again with the network back on the NIC.
 #
 #   sudo E2E_MODE=live npm run e2e       (= bash test/e2e/live.sh)
 #
@@ -28,7 +29,7 @@ SUITE="${E2E_SUITE:-bookworm}"
 UPLINK="${E2E_UPLINK:-ens3}"
 BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-600}"
 INIT_BOOT_TIMEOUT="${E2E_INIT_BOOT_TIMEOUT:-1500}"
-BOOTS=6
+BOOTS=7
 
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
 e2e_install_traps
@@ -158,6 +159,35 @@ check_last_boot() {
   assert "boot 6: the converged re-run started no program at all (strace -f execve: node alone)" $r "execve calls: $(boot_fact 6 rerun-execs); spawned: $v"
 }
 
+# After `uninstall` in boot 6 (packages kept): the previous default boots, the NIC holds its DHCP address
+# itself, no file xensetup wrote names it or xenbr0, and a second uninstall finds nothing to do.
+check_uninstalled() {
+  local v r
+  v="$(boot_fact 6 uninstall)"
+  r=0; [[ "$v" == "rc=0 result=ok "* && "$v" != *"=failed"* ]] || r=1
+  assert "boot 6: xensetup uninstall in the dom0 exits 0" $r "$v"
+  r=0; [[ "$(grubenv_var 6 grubenv-after saved_entry)" != "$XEN_ENTRY" && -z "$(grubenv_var 6 grubenv-after next_entry)" ]] || r=1
+  assert "boot 6: uninstall took the Xen entry out of GRUB's default" $r "$(boot_fact 6 grubenv-after)"
+  assert_equal "boot 7: after uninstall the box boots its own kernel again" "native 6" "$(boot_kind 7)"
+  v="$(boot_fact 7 net-native)"
+  r=0; [[ -n "$LIVE_ADDR" && "$v" == "addrs=$UPLINK=$LIVE_ADDR xenbr0-ports= route=default_via_"*"_dev_${UPLINK}_"* ]] || r=1
+  assert "boot 7: $UPLINK holds its DHCP address ${LIVE_ADDR:-?} itself again, no xenbr0" $r "$v"
+  v="$(boot_fact 7 traces)"
+  r=0; [[ -z "${v// /}" ]] || r=1
+  assert "boot 7: no configuration file names xensetup or xenbr0" $r "files: ${v:-none}"
+  v="$(boot_fact 7 uninstall-again)"
+  r=0; [[ "$v" == "rc=0 result=planned "* && "$v" != *"=pending"* && "$v" != *"=failed"* ]] || r=1
+  assert "boot 7: uninstall again (dry run) has nothing to do" $r "$v"
+}
+
+read_image_expectations() {
+  img_mount "$ROOT_IMG" "$MNT" >/dev/null
+  VG_LOOP="$(img_attach "$VG_IMG")"
+  read_expectations "$MNT" "$VG_LOOP"
+  img_umount "$MNT"
+  img_detach "$VG_IMG"
+}
+
 show_boot() { # BOOT
   echo "--- boot $1 ($(boot_log "$1"))"
   probe_lines "$(boot_log "$1")" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr|init-[a-z-]+-json)\|?' || true; } | cut -c1-400 | sed 's/^/  /'
@@ -186,20 +216,17 @@ main() {
     rc=0; QEMU_KILL_ON_PANIC=$((b != 4)) boot_once_more_on_hiccup "$marker" "$ISO" "$ROOT_IMG" "$VG_IMG" "$(boot_log "$b")" "$timeout_s" || rc=$?
     BOOT_RC[$b]=$rc
     e2e_log "boot $b: $(boot_kind "$b") (qemu_boot $rc)"
+    # What the probe in boot 6 must find, read back from the disk init configured (before boot 6's uninstall).
+    if ((b == 5)); then read_image_expectations; fi
   done
   e2e_phase ""
 
   # Boot 6 is the probe's: check_positive says how it ended.
-  for ((b = 1; b < BOOTS; b++)); do check_boot_ended "$b" "${BOOT_RC[$b]}"; done
+  for ((b = 1; b <= BOOTS; b++)); do ((b == 6)) || check_boot_ended "$b" "${BOOT_RC[$b]}"; done
   check_first_boot
   check_trial_boots
-  # What the probe in boot 6 must find, read back from the disk init configured.
-  img_mount "$ROOT_IMG" "$MNT" >/dev/null
-  VG_LOOP="$(img_attach "$VG_IMG")"
-  read_expectations "$MNT" "$VG_LOOP"
-  img_umount "$MNT"
-  img_detach "$VG_IMG"
   check_last_boot "${BOOT_RC[6]}"
+  check_uninstalled
 
   for ((b = 1; b <= BOOTS; b++)); do show_boot "$b"; done
   if printf '%s\n' "${RESULTS[@]}" | grep -q '^FAIL'; then

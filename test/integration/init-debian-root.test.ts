@@ -1,7 +1,9 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
+import Apply from '../../src/commands/apply.js'
 import Init from '../../src/commands/init.js'
 import {builtCli} from '../lib/built-cli.js'
 import {runCommand} from '../lib/cli.js'
@@ -35,13 +37,23 @@ interface InitResult {
 whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig, LVM on a loop device)', () => {
   const image = new DebianImage('bookworm')
   const file = (target: string) => readFileSync(path.join(image.mnt, target), 'utf8')
+  const initArgs = () => ['--root', image.mnt, '--yes', '--json', '--uplink', UPLINK, '--dom0-mem', '1024M', '--vg-device', image.vgDevice]
   const init = async (...extra: string[]) => {
-    const out = await runCommand(Init, ['--root', image.mnt, '--yes', '--json', '--uplink', UPLINK, '--dom0-mem', '1024M', '--vg-device', image.vgDevice, ...extra])
+    const out = await runCommand(Init, [...initArgs(), ...extra])
     const doc = JSON.parse(out.stdout)
     // An error document instead of a result: show it, so the failing assertion says why.
     if (doc.error) throw new Error(`init ${extra.join(' ')} failed: ${JSON.stringify(doc.error)}`)
     return {...out, doc: doc as InitResult}
   }
+  /** Plan files live on the machine running the test, never inside the root. */
+  const plans = mkdtempSync(path.join(tmpdir(), 'xensetup-plans-'))
+  const keepPlan = async (file: string) => {
+    const out = await runCommand(Init, [...initArgs(), '--dry-run', '--out', file])
+    expect(out.exitCode).toBe(0)
+    expect(JSON.parse(out.stdout)).toMatchObject({result: 'planned', plan: {file, command: 'init'}})
+  }
+  const applyPlan = (file: string) => runCommand(Apply, ['--root', image.mnt, '--yes', '--json', file])
+  const etcAndBoot = () => ['etc', 'boot'].map((dir) => snapshot(path.join(image.mnt, dir)))
   const statuses = (doc: InitResult) => Object.fromEntries(doc.steps.map((s) => [s.id, s.status]))
   const journal = () => file('/var/lib/xensetup/journal.jsonl').trim().split('\n').map((line) => JSON.parse(line))
   const timings: Record<string, number> = {}
@@ -54,6 +66,7 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
 
   beforeAll(() => image.create(), 20 * MINUTES)
   afterAll(() => {
+    rmSync(plans, {recursive: true, force: true})
     image.destroy()
     process.stderr.write(`init on a Debian 12 root, seconds: ${JSON.stringify(timings)}\n`)
   })
@@ -157,12 +170,42 @@ whenRoot('init --root on a real Debian 12 root (debootstrap, apt, grub-mkconfig,
     }
   }, 20 * MINUTES)
 
+  test('a kept plan is refused (exit 5) when a file it read changed since, or when the plan file was edited; nothing changes', async () => {
+    const plan = path.join(plans, 'refused.json')
+    await keepPlan(plan)
+    const grub = path.join(image.mnt, 'etc/default/grub')
+    const original = readFileSync(grub, 'utf8')
+    appendFileSync(grub, '# a comment added after the plan was made\n')
+    const before = etcAndBoot()
+    const drifted = await applyPlan(plan)
+    expect(drifted.exitCode).toBe(5)
+    expect(JSON.parse(drifted.stdout)).toMatchObject({result: 'failed', run: null, drift: [{path: '/etc/default/grub', facet: 'content'}]})
+    expect(etcAndBoot()).toEqual(before)
+    writeFileSync(grub, original)
+
+    const unchanged = etcAndBoot()
+    writeFileSync(plan, readFileSync(plan, 'utf8').replace(/"why": "(.)/, (_, first: string) => `"why": "${first === 'x' ? 'y' : 'x'}`))
+    const edited = await applyPlan(plan)
+    expect(edited.exitCode).toBe(5)
+    expect(JSON.parse(edited.stdout)).toEqual({error: {message: `${plan} was edited after it was made: its digest does not match its content`, hint: expect.any(String), exitCode: 5}})
+    expect(etcAndBoot()).toEqual(unchanged)
+  }, 5 * MINUTES)
+
   test('the re-run finishes what a killed dpkg left, then installs and configures everything for real', async () => {
     // A package left half-configured, as a dpkg killed in its postinst leaves it: apt would refuse to run.
     const status = path.join(image.mnt, 'var/lib/dpkg/status')
     writeFileSync(status, readFileSync(status, 'utf8').replace(/(Package: adduser\nStatus: install ok) installed/, '$1 half-configured'))
     expect(file('/var/lib/dpkg/status')).toMatch(/Package: adduser\nStatus: install ok half-configured/)
-    const {doc, exitCode} = await timed('first full run', () => init())
+    // Made as a kept plan, reviewed, then applied exactly: the converged re-run below proves it complete.
+    const plan = path.join(plans, 'init.json')
+    await keepPlan(plan)
+    const {doc, exitCode} = await timed('first full run', async () => {
+      const out = await applyPlan(plan)
+      const applied = JSON.parse(out.stdout)
+      if (applied.error) throw new Error(`apply failed: ${JSON.stringify(applied.error)}`)
+      expect(applied).toMatchObject({plan: {file: plan, command: 'init'}, drift: []})
+      return {...out, doc: applied as InitResult}
+    })
     expect(journal().filter((e) => e.run === doc.run && e.kind === 'command')[0]).toMatchObject({argv: ['dpkg', '--configure', '-a'], exitCode: 0})
     expect(file('/var/lib/dpkg/status')).toMatch(/Package: adduser\nStatus: install ok installed/)
     expect(doc.steps.filter((s) => s.error)).toEqual([])

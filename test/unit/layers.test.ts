@@ -18,12 +18,18 @@ const LAYERS: ReadonlyArray<{name: string; paths: string[]}> = [
   {name: 'facts', paths: ['src/facts/']},
   {name: 'distros', paths: ['src/distros/']},
   {name: 'engine', paths: ['src/engine/']},
+  // The journal read back as runs (history, rollback, uninstall).
+  {name: 'journal', paths: ['src/journal/']},
   {name: 'steps', paths: ['src/steps/']},
   {name: 'doctor', paths: ['src/doctor/']},
   {name: 'cli', paths: ['src/cli/']},
   {name: 'init', paths: ['src/init/']},
   // Guests build on init's prompter and the LVM step's metadata reading.
   {name: 'guest', paths: ['src/guest/']},
+  // Undoing runs (rollback, uninstall): plans through the same Session as init, with steps of its own.
+  {name: 'undo', paths: ['src/undo/']},
+  // Kept plans: made by init and guest create, applied through them again.
+  {name: 'plan', paths: ['src/plan/']},
   {name: 'commands', paths: ['src/commands/']},
 ]
 

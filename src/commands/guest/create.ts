@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
+import type {PlanHooks} from '../../engine/session.js'
 import {openHost} from '../../host/open.js'
+import {keepPlan} from '../../plan/keep.js'
 import {attachConsole} from '../../guest/xl-commands.js'
 import {runGuestCreate} from '../../guest/run-create.js'
 
@@ -21,6 +23,7 @@ Refusals (one line, a hint, exit 2, or 3 when the CPU cannot, 4 when it would be
 
   static flags = {
     'dry-run': Flags.boolean({summary: 'Show the plan (config diff, commands) and change nothing.'}),
+    out: Flags.string({summary: 'With --dry-run: also write the plan to this file, for review and `xensetup apply FILE`.'}),
     yes: Flags.boolean({char: 'y', summary: 'Do not ask before applying.'}),
     type: Flags.string({summary: 'pv, pvh or hvm (default: hvm with --iso, pvh with --kernel on a CPU with VT-x/AMD-V, else pv).', options: ['pv', 'pvh', 'hvm']}),
     memory: Flags.string({summary: 'Guest memory, e.g. 512M or 2G.', default: '1G'}),
@@ -48,7 +51,9 @@ Refusals (one line, a hint, exit 2, or 3 when the CPU cannot, 4 when it would be
   async run() {
     const {args, flags} = await this.parse(GuestCreate)
     const target = openHost(flags.root)
-    const document = await runGuestCreate(target, args.name, flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
+    const print = (text: string) => process.stdout.write(text)
+    const run = (plan?: PlanHooks) => runGuestCreate(target, args.name, flags, this.jsonEnabled(), print, this.argv, {}, plan)
+    const document = flags.out === undefined ? await run() : await keepPlan(flags.out, flags['dry-run'], {command: 'guest create', arguments: {name: args.name}, target}, this.jsonEnabled(), print, run)
     if (flags.console && document.result === 'ok' && !this.jsonEnabled()) await attachConsole(target, args.name)
     return document
   }

@@ -1,6 +1,6 @@
 import {StepFailure} from '../../engine/step.js'
 import type {Host} from '../../host/host.js'
-import {lvmBackupDirectory} from '../../facts/lvm.js'
+import {lvmArchiveDirectory, lvmBackupDirectory} from '../../facts/lvm.js'
 import {isSection, type LvmSection, type LvmValue, parseLvmText, sectionAt} from '../../formats/lvm-text.js'
 
 /** A physical volume as a metadata backup records it. */
@@ -21,6 +21,11 @@ export function readVgBackup(host: Host, systemDir: string, vgName: string): {fi
 /** Where LVM writes its metadata backups; a config that cannot be read or parsed fails the step. */
 export function backupDirectory(host: Host, systemDir: string): string {
   return lvmBackupDirectory(systemDir, (file) => readAsRoot(host, file), parseOrExplain)
+}
+
+/** Where LVM archives replaced metadata under names of its own (<vg>_<seqno>-<random>.vg). */
+export function archiveDirectory(host: Host, systemDir: string): string {
+  return lvmArchiveDirectory(systemDir, (file) => readAsRoot(host, file), parseOrExplain)
 }
 
 /** The PVs of a volume group from its metadata backup. */

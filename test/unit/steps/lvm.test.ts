@@ -198,6 +198,9 @@ describe('lvm step: refuses a device that is in use, before probing it', () => {
   })
 })
 
+/** What vgcreate declares it writes: the journal backs them up and records them, a rollback removes them. */
+const LVM_METADATA = {rewrites: ['/etc/lvm/backup/vg0'], creates: ['/etc/lvm/archive']}
+
 describe('lvm step: what the device carries', () => {
   test('blank: pvcreate then vgcreate, with LVM pointed at its system dir and told to keep quiet', async () => {
     const runner = probes('/dev/sdb', 'wipefs-none.json')
@@ -205,7 +208,7 @@ describe('lvm step: what the device carries', () => {
     expect(result).toEqual({
       changes: [
         {kind: 'command', argv: ['pvcreate', '/dev/sdb'], why: 'make /dev/sdb an LVM physical volume', env: LVM_ENV},
-        {kind: 'command', argv: ['vgcreate', '--autobackup', 'y', 'vg0', '/dev/sdb'], why: 'create volume group vg0 for guest disks', env: LVM_ENV},
+        {kind: 'command', argv: ['vgcreate', '--autobackup', 'y', 'vg0', '/dev/sdb'], why: 'create volume group vg0 for guest disks', env: LVM_ENV, ...LVM_METADATA},
       ],
     })
     expect(runner.calls).toEqual([['wipefs', '--no-act', '--json', '/dev/sdb']])
@@ -249,7 +252,7 @@ describe('lvm step: what the device carries', () => {
   test('a PV of this group whose backup is missing: vgcfgbackup writes the proof', async () => {
     const result = await plan(machine(), probes('/dev/sdb', 'wipefs-lvm2-member.json', {stdout: '  vg0\n'}))
     expect('changes' in result && result.changes).toEqual([
-      {kind: 'command', argv: ['vgcfgbackup', 'vg0'], why: "record vg0's metadata backup, which xensetup reads to see the group", env: LVM_ENV},
+      {kind: 'command', argv: ['vgcfgbackup', 'vg0'], why: "record vg0's metadata backup, which xensetup reads to see the group", env: LVM_ENV, ...LVM_METADATA},
     ])
   })
 
