@@ -1,5 +1,6 @@
 import type {FileChange} from '../engine/change.js'
 import {sha256} from '../engine/journal.js'
+import {restoreFile} from './restore-file.js'
 import type {UninstallContext} from './uninstall-context.js'
 
 /**
@@ -17,19 +18,19 @@ export type Restoration = {changes: FileChange[]} | {unrestorable: string}
 export function restoration(context: UninstallContext, path: string): Restoration | undefined {
   const {host, history, options} = context
   if (!history.originals.has(path)) return undefined
-  const original = originalOf(context, path)
-  if ('unrestorable' in original) return original
+  const backup = history.originals.get(path) ?? null
+  const saved = backup === null ? undefined : host.readFile(backup)
+  if (backup !== null && saved === undefined) return {unrestorable: `the backup of ${path} (${backup}) is gone, so its original cannot be put back`}
   const current = host.readFile(path)
-  if ((current?.text ?? null) === original.text) return {changes: []}
+  if ((current?.text ?? null) === (saved?.text ?? null)) return {changes: []}
   const left = history.lastLeft.get(path)
   // Gone since (a purged package took its conffile): nothing of xensetup's is left in it to undo.
   if (current === undefined && left !== null) return {changes: []}
   const unchanged = left !== undefined && (current === undefined ? null : sha256(current.text, current.encoding)) === left
   if (!unchanged && !options.force) {
-    const backup = history.originals.get(path)
     return {unrestorable: `${path} changed since xensetup wrote it, so ${backup === null ? 'it is not removed' : `its original (${backup}) is not put back`}; --force does that, losing the later changes`}
   }
-  return {changes: [change(context, path, original)]}
+  return {changes: restoreFile(host, path, backup, whyRestored(backup))}
 }
 
 /**
@@ -40,34 +41,9 @@ export function restoration(context: UninstallContext, path: string): Restoratio
 export function generatedRestoration(context: UninstallContext, path: string): Restoration | undefined {
   const {host, history} = context
   if (history.originals.get(path) !== null) return restoration(context, path)
-  const current = host.readFile(path)
-  return {changes: current === undefined ? [] : [change(context, path, {text: null})]}
+  return {changes: restoreFile(host, path, null, whyRestored(null))}
 }
 
-interface Original {
-  text: string | null
-  encoding?: 'utf8' | 'latin1'
-  mode?: number
-}
-
-function originalOf({host, history}: UninstallContext, path: string): Original | {unrestorable: string} {
-  const backup = history.originals.get(path) ?? null
-  if (backup === null) return {text: null}
-  const saved = host.readFile(backup)
-  if (saved === undefined) return {unrestorable: `the backup of ${path} (${backup}) is gone, so its original cannot be put back`}
-  return {text: saved.text, encoding: saved.encoding, mode: host.owner(backup)?.mode}
-}
-
-function change({host, history}: UninstallContext, path: string, original: Original): FileChange {
-  const current = host.readFile(path)
-  const backup = history.originals.get(path)
-  return {
-    kind: 'file',
-    path,
-    before: current?.text ?? null,
-    after: original.text,
-    encoding: original.text === null ? current?.encoding : original.encoding,
-    ...(original.mode === undefined ? {} : {mode: original.mode}),
-    why: backup ? `put back the original saved before xensetup changed it (${backup})` : 'xensetup created it',
-  }
+function whyRestored(backup: string | null): string {
+  return backup ? `put back the original saved before xensetup changed it (${backup})` : 'xensetup created it'
 }

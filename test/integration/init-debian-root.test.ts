@@ -9,6 +9,7 @@ import {builtCli} from '../lib/built-cli.js'
 import {runCommand} from '../lib/cli.js'
 import {snapshot} from '../lib/tree.js'
 import {asRoot, DebianImage} from './lib/debian-image.js'
+import {localUplink} from './lib/root-state.js'
 import {guestsOnConfiguredRoot} from './lib/guests-on-root.js'
 
 // Needs root for debootstrap, chroot, mount and losetup; CI runs as root, so there it always runs.
@@ -21,11 +22,6 @@ const MINUTES = 60_000
  */
 const UPLINK = localUplink()
 const JOURNAL_FILE = 'var/lib/xensetup/journal.jsonl'
-
-function localUplink(): string {
-  const route = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).map((line) => line.split('\t'))
-  return route.find((fields) => fields[1] === '00000000')?.[0] ?? 'lo'
-}
 
 interface InitResult {
   result: string

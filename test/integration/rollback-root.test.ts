@@ -1,12 +1,12 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
-import {createHash} from 'node:crypto'
-import {existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import History from '../../src/commands/history.js'
 import Init from '../../src/commands/init.js'
 import Rollback from '../../src/commands/rollback.js'
 import {runCommand} from '../lib/cli.js'
 import {asRoot, DebianImage} from './lib/debian-image.js'
+import {differingPaths, etcBootState, localUplink} from './lib/root-state.js'
 
 // Needs root for debootstrap, chroot, mount and losetup; CI runs as root, so there it always runs.
 const whenRoot = asRoot ? describe : describe.skip
@@ -28,31 +28,7 @@ function unexpected(diff: string[]): string[] {
   const foreign = diff.filter((key) => key.startsWith('etc/lvm/backup/') && key !== 'etc/lvm/backup/' && key !== `etc/lvm/backup/${VG}`)
   return diff.filter((key) => !REBUILT_BY_DPKG_TRIGGERS.test(key) && !foreign.includes(key) && !(foreign.length > 0 && ['etc/lvm/', 'etc/lvm/backup/'].includes(key)))
 }
-const UPLINK = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).map((line) => line.split('\t')).find((fields) => fields[1] === '00000000')?.[0] ?? 'lo'
-
-/** Every file, link and directory under etc/ and boot/: content hash, mode and owner, or the link's target. */
-function snapshotEtcBoot(root: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (dir: string) => {
-    for (const name of readdirSync(path.join(root, dir))) {
-      const relative = `${dir}/${name}`
-      const stat = lstatSync(path.join(root, relative))
-      const owner = `${(stat.mode & 0o7777).toString(8)} ${stat.uid}:${stat.gid}`
-      if (stat.isSymbolicLink()) out[relative] = `-> ${readlinkSync(path.join(root, relative))}`
-      else if (stat.isDirectory()) {
-        out[`${relative}/`] = `dir ${owner}`
-        walk(relative)
-      } else out[relative] = `${createHash('sha256').update(readFileSync(path.join(root, relative))).digest('hex')} ${owner}`
-    }
-  }
-  for (const top of ['etc', 'boot']) walk(top)
-  return out
-}
-
-/** Paths whose entry differs between two snapshots (present in one only, or different). */
-function differing(before: Record<string, string>, after: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => before[key] !== after[key]).sort()
-}
+const UPLINK = localUplink()
 
 function installed(root: string): Set<string> {
   const status = readFileSync(path.join(root, 'var/lib/dpkg/status'), 'utf8')
@@ -77,7 +53,7 @@ whenRoot('rollback --root on a real Debian 12 root: init, then its reverse', () 
 
   beforeAll(() => {
     image.create()
-    pristine = snapshotEtcBoot(image.mnt)
+    pristine = etcBootState(image.mnt)
     pristinePackages = installed(image.mnt)
   }, 20 * MINUTES)
   afterAll(() => image.destroy())
@@ -92,7 +68,7 @@ whenRoot('rollback --root on a real Debian 12 root: init, then its reverse', () 
     if (exitCode !== 0) throw new Error(`rollback --packages failed: ${stdout}`)
     expect(doc).toMatchObject({result: 'ok', rollsBack: initRun})
     expect([...installed(image.mnt)].filter((name) => !pristinePackages.has(name))).toEqual([])
-    const diff = unexpected(differing(pristine, snapshotEtcBoot(image.mnt)))
+    const diff = unexpected(differingPaths(pristine, etcBootState(image.mnt)))
     if (diff.length > 0) report(diff)
     expect(diff).toEqual([])
     expect(journal().find((entry) => entry.run === doc.run && entry.kind === 'run-start')).toMatchObject({command: 'rollback', rollsBack: initRun})
@@ -103,23 +79,23 @@ whenRoot('rollback --root on a real Debian 12 root: init, then its reverse', () 
     // are a run of their own here (with the bridge and the VG, whose packages it installs), so the
     // rollback of the rest is compared with no exception at all.
     const packagesRun = await init('--only', 'packages,bridge,lvm')
-    const afterPackages = snapshotEtcBoot(image.mnt)
-    process.stderr.write(`what the packages run changed (the package manager's files, the bridge, the VG):\n${differing(pristine, afterPackages).join('\n')}\n`)
+    const afterPackages = etcBootState(image.mnt)
+    process.stderr.write(`what the packages run changed (the package manager's files, the bridge, the VG):\n${differingPaths(pristine, afterPackages).join('\n')}\n`)
     const initRun = await init()
     const xlConf = path.join(image.mnt, 'etc/xen/xl.conf')
     const configured = readFileSync(xlConf, 'utf8')
     writeFileSync(xlConf, `${configured}# an admin's edit\n`)
-    const before = snapshotEtcBoot(image.mnt)
+    const before = etcBootState(image.mnt)
     const refused = await cli(Rollback, '--yes')
     expect(refused.exitCode).toBe(4)
     expect(refused.doc.steps.find((step: {id: string}) => step.id === 'files').error).toMatch(/changed since the run .*etc\/xen\/xl.conf.*--force[\s\S]*an admin's edit/)
-    expect(snapshotEtcBoot(image.mnt)).toEqual(before)
+    expect(etcBootState(image.mnt)).toEqual(before)
     writeFileSync(xlConf, configured)
 
     const {doc, exitCode, stdout} = await cli(Rollback, '--yes')
     if (exitCode !== 0) throw new Error(`rollback failed: ${stdout}`)
     expect(doc).toMatchObject({result: 'ok', rollsBack: initRun})
-    const diff = differing(afterPackages, snapshotEtcBoot(image.mnt))
+    const diff = differingPaths(afterPackages, etcBootState(image.mnt))
     if (diff.length > 0) report(diff)
     expect(diff).toEqual([])
     const history = await cli(History)
@@ -132,7 +108,7 @@ whenRoot('rollback --root on a real Debian 12 root: init, then its reverse', () 
     expect(last.doc).toMatchObject({result: 'ok', rollsBack: packagesRun})
     expect([...installed(image.mnt)].filter((name) => !pristinePackages.has(name))).toEqual([])
     expect(existsSync(path.join(image.mnt, `etc/lvm/backup/${VG}`))).toBe(false)
-    const end = unexpected(differing(pristine, snapshotEtcBoot(image.mnt)))
+    const end = unexpected(differingPaths(pristine, etcBootState(image.mnt)))
     if (end.length > 0) report(end)
     expect(end).toEqual([])
     expect((await cli(Rollback, '--yes')).doc).toMatchObject({rollsBack: null, steps: []})

@@ -1,49 +1,19 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import Init from '../../src/commands/init.js'
 import Uninstall from '../../src/commands/uninstall.js'
 import {parseDpkgStatus} from '../../src/facts/packages.js'
 import {runCommand} from '../lib/cli.js'
 import {asRoot, DebianImage} from './lib/debian-image.js'
+import {differences, etcBootState, localUplink} from './lib/root-state.js'
 
 // Needs root for debootstrap, chroot, mount and losetup; CI runs as root, so there it always runs.
 const whenRoot = asRoot ? describe : describe.skip
 const MINUTES = 60_000
 const UPLINK = localUplink()
-
-function localUplink(): string {
-  const route = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).map((line) => line.split('\t'))
-  return route.find((fields) => fields[1] === '00000000')?.[0] ?? 'lo'
-}
-
-/** Every file and link under a directory: content hash, mode and owner, or where the link points. */
-function state(dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const real = path.join(current, name)
-      const stat = lstatSync(real)
-      const key = path.relative(dir, real)
-      const owner = `${(stat.mode & 0o7777).toString(8)} ${stat.uid}:${stat.gid}`
-      if (stat.isDirectory()) {
-        out[`${key}/`] = owner
-        walk(real)
-      } else if (stat.isSymbolicLink()) out[key] = `-> ${readlinkSync(real)}`
-      else out[key] = `${owner} ${createHash('sha256').update(readFileSync(real)).digest('hex')}`
-    }
-  }
-  walk(dir)
-  return out
-}
-
-/** The paths whose entry differs between two states, each with what it was and is. */
-function differences(before: Record<string, string>, after: Record<string, string>): string[] {
-  const paths = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()
-  return paths.filter((key) => before[key] !== after[key]).map((key) => `${key}: ${before[key] ?? 'absent'} => ${after[key] ?? 'absent'}`)
-}
 
 interface RunDoc {
   result: string
@@ -58,8 +28,7 @@ whenRoot('uninstall --root on a real Debian 12 root (init with apt, grub-mkconfi
   const at = (file: string) => path.join(image.mnt, file)
   const file = (target: string) => readFileSync(at(target), 'utf8')
   const installed = () => new Set(Object.keys(parseDpkgStatus(file('var/lib/dpkg/status'))))
-  const tree = () => ({...prefixed('etc', state(at('etc'))), ...prefixed('boot', state(at('boot')))})
-  const prefixed = (dir: string, entries: Record<string, string>) => Object.fromEntries(Object.entries(entries).map(([key, value]) => [`${dir}/${key}`, value]))
+  const tree = () => etcBootState(image.mnt)
   const run = async (command: typeof Init | typeof Uninstall, argv: string[]) => {
     const out = await runCommand(command, ['--root', image.mnt, '--yes', '--json', ...argv])
     const doc = JSON.parse(out.stdout)

@@ -61,7 +61,6 @@ describe('names and paths the kernel would trip over', () => {
     root = makeTree({'/etc/hostname': 'box\n'})
     // 17 nested directories of 250 characters: ~4.3 KB, past PATH_MAX once the root is in front.
     const long = 'a'.repeat(250)
-    const deep = Array.from({length: 17}, () => long).join('/')
     // Too long to name from /: made one level at a time, as the kernel resolves it.
     const cwd = process.cwd()
     try {
