@@ -37,8 +37,6 @@ export interface RollbackOptions {
 export function rollbackSteps({run, effects}: RollbackTarget, options: RollbackOptions): Step<RollbackContext>[] {
   const succeeded = effects.commands.filter((command) => command.exitCode === 0)
   const services = succeeded.flatMap((command) => enabledBy(command.argv))
-  const vgs = succeeded.filter((command) => command.argv[0] === 'vgcreate').map((command) => command.argv.at(-2) as string)
-  const pvDevices = succeeded.filter((command) => command.argv[0] === 'pvcreate').map((command) => command.argv.at(-1) as string)
   const wiped = succeeded.filter((command) => command.argv[0] === 'wipefs').map((command) => command.argv.at(-1) as string)
   const recordedPackages = run.entries.some((entry) => entry.kind === 'packages')
   const installCommands = effects.commands.some((command) => command.step === 'packages' && command.argv[0] !== 'dpkg')
@@ -56,10 +54,10 @@ export function rollbackSteps({run, effects}: RollbackTarget, options: RollbackO
       id: 'lvm',
       title: 'Remove the volume group the run created',
       async plan({host, machine, probe}) {
-        if (vgs.length === 0) return {skip: 'the run created no volume group'}
+        if (effects.volumeGroups.length === 0) return {skip: 'the run created no volume group'}
         const changes: Change[] = []
-        for (const vgName of vgs) {
-          changes.push(...(await removeEmptyVg({host, machine, probe, systemDir: options.lvmSystemDir, vgName, pvDevices, createdDirs: effects.directories, why: `the run ${run.id} created ${vgName}`})))
+        for (const vgName of effects.volumeGroups) {
+          changes.push(...(await removeEmptyVg({host, machine, probe, systemDir: options.lvmSystemDir, vgName, pvDevices: effects.physicalVolumes, createdDirs: effects.directories, why: `the run ${run.id} created ${vgName}`})))
         }
         const state = wiped.length > 0 ? `what --force-wipe erased on ${wiped.join(', ')} cannot be brought back` : undefined
         return {changes, state}

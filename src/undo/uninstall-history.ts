@@ -1,4 +1,5 @@
-import type {JournalRecord, JournalRun} from '../journal/runs.js'
+import {runEffects} from '../journal/effects.js'
+import type {JournalRun} from '../journal/runs.js'
 import {enabledBy} from './disable-services.js'
 
 /** Commands whose runs configure the host: what uninstall undoes. Guests (guest create) are the admin's, and kept. */
@@ -34,42 +35,27 @@ export function initHistory(runs: JournalRun[]): InitHistory {
   const rolledBack = new Set(runs.filter((run) => run.rollsBack !== undefined && run.result === 'ok').map((run) => run.rollsBack))
   const configuring = (run: JournalRun) => run.command !== null && CONFIGURING.has(run.command) && !rolledBack.has(run.id)
   const lastUninstall = runs.findLastIndex((run) => run.command === 'uninstall' && run.result === 'ok')
-  const window = runs.slice(lastUninstall + 1).filter(configuring)
   const history: InitHistory = {originals: new Map(), lastLeft: new Map(), writtenBy: new Map(), enabledServices: [], installedPackages: null, volumeGroups: [], pvDevices: [], lvmDirectories: []}
-  for (const entry of window.flatMap((run) => run.entries)) recordFiles(history, entry)
+  for (const effects of runs.slice(lastUninstall + 1).filter(configuring).map(runEffects)) {
+    for (const file of effects.files) {
+      if (!history.originals.has(file.path)) history.originals.set(file.path, file.backup)
+      if (file.left !== undefined) history.lastLeft.set(file.path, file.left)
+      history.writtenBy.set(file.path, file.step)
+    }
+    history.enabledServices.push(...effects.commands.filter((command) => command.exitCode === 0).flatMap((command) => enabledBy(command.argv)))
+  }
   for (const run of runs) {
-    if (configuring(run)) run.entries.forEach((entry) => recordKept(history, entry))
-    else if (run.command === 'uninstall') run.entries.forEach((entry) => forgetPurged(history, entry))
+    const effects = runEffects(run)
+    if (configuring(run)) {
+      if (run.entries.some((entry) => entry.kind === 'packages')) history.installedPackages = [...new Set([...(history.installedPackages ?? []), ...effects.packages])]
+      history.volumeGroups.push(...effects.volumeGroups)
+      history.pvDevices.push(...effects.physicalVolumes)
+      history.lvmDirectories.push(...effects.directories)
+    } else if (run.command === 'uninstall' && history.installedPackages !== null) {
+      // An uninstall's purge took these out: a later install puts them back into the list.
+      const purged = effects.commands.filter((command) => command.step === 'packages' && command.exitCode === 0).flatMap((command) => command.argv)
+      history.installedPackages = history.installedPackages.filter((name) => !purged.includes(name))
+    }
   }
   return history
-}
-
-function recordFiles(history: InitHistory, entry: JournalRecord): void {
-  const original = (path: string, backup: string | null) => {
-    if (!history.originals.has(path)) history.originals.set(path, backup)
-  }
-  if (entry.kind === 'file') {
-    original(entry.path, entry.backup)
-    history.lastLeft.set(entry.path, entry.sha256)
-    history.writtenBy.set(entry.path, entry.step)
-  } else if (entry.kind === 'command') {
-    for (const [path, backup] of Object.entries(entry.backups)) original(path, backup)
-    for (const [path, hash] of Object.entries(entry.left ?? {})) history.lastLeft.set(path, hash)
-    if (entry.exitCode === 0) history.enabledServices.push(...enabledBy(entry.argv))
-  }
-}
-
-function recordKept(history: InitHistory, entry: JournalRecord): void {
-  if (entry.kind === 'packages') history.installedPackages = [...new Set([...(history.installedPackages ?? []), ...entry.installed])]
-  if (entry.kind !== 'command' || entry.exitCode !== 0) return
-  // vgcreate [options] NAME DEVICE and pvcreate DEVICE: init names one device.
-  if (entry.argv[0] === 'vgcreate' && entry.argv.length >= 3) history.volumeGroups.push(entry.argv[entry.argv.length - 2])
-  if (entry.argv[0] === 'pvcreate') history.pvDevices.push(entry.argv[entry.argv.length - 1])
-  history.lvmDirectories.push(...(entry.createdDirs ?? []))
-}
-
-/** An uninstall's purge took these packages out: a later install puts them back into the list, not this one. */
-function forgetPurged(history: InitHistory, entry: JournalRecord): void {
-  if (entry.kind !== 'command' || entry.step !== 'packages' || entry.exitCode !== 0 || history.installedPackages === null) return
-  history.installedPackages = history.installedPackages.filter((name) => !entry.argv.includes(name))
 }

@@ -160,7 +160,7 @@ check_last_boot() {
 }
 
 # After `uninstall` in boot 6 (packages kept): the previous default boots, the NIC holds its DHCP address
-# itself, no file xensetup wrote names it or xenbr0, and a second uninstall finds nothing to do.
+# itself, the files init edited are as they were, and a second uninstall finds nothing to do.
 check_uninstalled() {
   local v r
   v="$(boot_fact 6 uninstall)"
@@ -172,9 +172,14 @@ check_uninstalled() {
   v="$(boot_fact 7 net-native)"
   r=0; [[ -n "$LIVE_ADDR" && "$v" == "addrs=$UPLINK=$LIVE_ADDR xenbr0-ports= route=default_via_"*"_dev_${UPLINK}_"* ]] || r=1
   assert "boot 7: $UPLINK holds its DHCP address ${LIVE_ADDR:-?} itself again, no xenbr0" $r "$v"
-  v="$(boot_fact 7 traces)"
-  r=0; [[ -z "${v// /}" ]] || r=1
-  assert "boot 7: no configuration file names xensetup or xenbr0" $r "files: ${v:-none}"
+  # The Xen packages stay (no --purge-packages): their xen.cfg drop-in, and xensetup's guard against it
+  # making Xen the default again (00-xensetup.cfg), are the only GRUB drop-ins that were not there before.
+  local before after expected
+  before="$(boot_fact 1 config-before)"
+  after="$(boot_fact 7 config-native)"
+  expected="$(sed -E 's/ grub\.d=.*//' <<<"$before") grub.d=$( { sed -nE 's/.* grub\.d=//p' <<<"$before" | tr ',' '\n'; printf '00-xensetup.cfg\nxen.cfg\n'; } | grep -v '^$' | LC_ALL=C sort | tr '\n' ',')"
+  r=0; [[ -n "$before" && "$after" == "$expected" ]] || r=1
+  assert "boot 7: interfaces, fstab and /etc/default/grub hash as before init; GRUB drop-ins as before plus the kept packages' xen.cfg and its guard" $r "before: $before | after: $after"
   v="$(boot_fact 7 uninstall-again)"
   r=0; [[ "$v" == "rc=0 result=planned "* && "$v" != *"=pending"* && "$v" != *"=failed"* ]] || r=1
   assert "boot 7: uninstall again (dry run) has nothing to do" $r "$v"
