@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {type FileOwnership, writeAtomic} from './atomic-write.js'
@@ -16,7 +15,10 @@ export type ReadFacet = 'content' | 'kind' | 'list' | 'link' | 'owner' | `head:$
  * Told what every read saw (a hash, a kind, "missing", or why it could not be read), so a kept plan can
  * list what it was made from and apply can tell whether the target still reads the same.
  */
-export type ReadRecorder = (target: string, facet: ReadFacet, seen: string) => void
+export type ReadRecorder = (target: string, facet: ReadFacet, seen: ReadSeen) => void
+
+/** What a read saw: a word ("none", a kind, a link), or bytes the recorder keeps a hash of. */
+export type ReadSeen = string | {bytes: Buffer | string}
 
 /**
  * A machine seen through a root directory: the target xensetup configures (`--root DIR`, or `/`), or
@@ -72,7 +74,7 @@ export class Host {
     const bytes = this.observed(target, 'content', () => {
       const real = this.reachable(target)
       return real === undefined ? undefined : readBounded(real, this.display(target), !this.isLive)
-    }, (found) => (found === undefined ? 'none' : digestOf(found)))
+    }, (found) => (found === undefined ? 'none' : {bytes: found}))
     return bytes === undefined ? undefined : decodeText(bytes)
   }
 
@@ -89,7 +91,7 @@ export class Host {
    * be named back to the file system, so it is refused rather than silently passed over.
    */
   list(target: string): string[] {
-    return this.observed(target, 'list', () => this.names(target), (names) => digestOf(JSON.stringify(names)))
+    return this.observed(target, 'list', () => this.names(target), (names) => ({bytes: JSON.stringify(names)}))
   }
 
   private names(target: string): string[] {
@@ -123,7 +125,7 @@ export class Host {
 
   /** The first bytes of a regular file (a disk image's magic), fewer when it is shorter. */
   head(target: string, bytes: number): Buffer {
-    return this.observed(target, `head:${bytes}`, () => this.firstBytes(target, bytes), digestOf)
+    return this.observed(target, `head:${bytes}`, () => this.firstBytes(target, bytes), (head) => ({bytes: head}))
   }
 
   private firstBytes(target: string, bytes: number): Buffer {
@@ -258,7 +260,7 @@ export class Host {
   }
 
   /** A read, told to the recorder when there is one: what it saw, or why it could not read. */
-  private observed<T>(target: string, facet: ReadFacet, read: () => T, seen: (value: T) => string): T {
+  private observed<T>(target: string, facet: ReadFacet, read: () => T, seen: (value: T) => ReadSeen): T {
     const recorder = this.recorder
     if (recorder === null) return read()
     let value: T
@@ -301,10 +303,6 @@ export class Host {
       throw error
     }
   }
-}
-
-function digestOf(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`
 }
 
 function realpathOr(absolute: string): string {

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import type {Host, ReadFacet, ReadRecorder} from '../host/host.js'
+import type {Host, ReadFacet, ReadRecorder, ReadSeen} from '../host/host.js'
+import {sha256Of} from './canonical.js'
 
 /** Target path → what each kind of read saw there (a content hash, a kind, a listing hash, a link). */
 export type Reads = Record<string, Partial<Record<ReadFacet, string>>>
@@ -28,7 +29,7 @@ export function readRecorder(): {recorder: ReadRecorder; reads: Reads} {
   const recorder: ReadRecorder = (target, facet, seen) => {
     if (isVolatile(target)) return
     const facets = (reads[target] ??= {})
-    facets[facet] ??= seen
+    facets[facet] ??= asRecorded(seen)
   }
   return {recorder, reads}
 }
@@ -48,7 +49,7 @@ function readAgain(host: Host, target: string, facet: ReadFacet): string {
   let seen = 'not read'
   const previous = host.recorder
   host.recorder = (read, readFacet, value) => {
-    if (read === target && readFacet === facet) seen = value
+    if (read === target && readFacet === facet) seen = asRecorded(value)
   }
   try {
     if (facet === 'content') host.readFile(target)
@@ -63,4 +64,9 @@ function readAgain(host: Host, target: string, facet: ReadFacet): string {
     host.recorder = previous
   }
   return seen
+}
+
+/** Bytes are kept as their hash: the plan says what was read, not the content itself. */
+function asRecorded(seen: ReadSeen): string {
+  return typeof seen === 'string' ? seen : sha256Of(seen.bytes)
 }
