@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import type {DistroFacts, DistroFamily} from '../facts/types.js'
 import {validateProfileFile} from './validate.js'
 
@@ -42,6 +43,16 @@ interface ProfileFile extends DistroProfile {
 }
 
 /** Families `init` has a profile for; the rest are refused before anything is planned. */
+/** GRUB's environment block (saved_entry, next_entry), beside grub.cfg. */
+export function grubenvPath(boot: Pick<BootProfile, 'grubCfg'>): string {
+  return `${path.posix.dirname(boot.grubCfg)}/grubenv`
+}
+
+/** What a command that may run grub-mkconfig (a package's postinst, a purge) rewrites: grub.cfg and grubenv. */
+export function grubFiles(boot: Pick<BootProfile, 'grubCfg'>): string[] {
+  return [boot.grubCfg, grubenvPath(boot)]
+}
+
 export const PROFILED_FAMILIES: readonly DistroFamily[] = ['debian', 'fedora', 'suse', 'arch', 'alpine', 'gentoo']
 
 export function distrosDir(): URL {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import {HostPathError, type Host} from '../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../host/runner.js'
 import {type Change, type CommandChange, type FileChange, type LinkChange, sameChange} from './change.js'
-import {type Journal, sha256} from './journal.js'
+import {fileHash, type Journal, sha256} from './journal.js'
 import {DPKG_STATUS, parseDpkgStatus} from '../facts/packages.js'
 import {failedReport, PlanChanged, type Step, StepFailure, type StepPlan, type StepReport} from './step.js'
 import {Interrupted, StopSignal} from './stop.js'
@@ -177,7 +177,7 @@ export class Engine<C> {
     const started = Date.now()
     const result = await this.runner.run(change.argv, {env: change.env, timeoutMs: change.timeoutMs})
     const durationMs = Date.now() - started
-    const left = Object.fromEntries((change.rewrites ?? []).map((path) => [path, hashOf(this.host, path)]))
+    const left = Object.fromEntries((change.rewrites ?? []).map((path) => [path, fileHash(this.host, path)]))
     const createdFiles = (change.creates ?? []).flatMap((dir) => filesIn(this.host, dir)).filter((file) => !filesBefore.has(file))
     const createdDirs = missingDirs.filter((dir) => this.host.isDirectory(dir))
     this.journal?.record({step, kind: 'command', argv: change.argv, exitCode: result.exitCode, durationMs, backups, left, ...(change.creates ? {createdFiles} : {}), ...(createdDirs.length > 0 ? {createdDirs} : {})})
@@ -197,11 +197,6 @@ export class Engine<C> {
 function installedPackages(host: Host): Record<string, string> | undefined {
   const status = host.read(DPKG_STATUS)
   return status === undefined ? undefined : parseDpkgStatus(status)
-}
-
-function hashOf(host: Host, path: string): string | null {
-  const file = host.readFile(path)
-  return file === undefined ? null : sha256(file.text, file.encoding)
 }
 
 /** Regular files directly in a directory, as target paths. */
@@ -244,8 +239,8 @@ export function describeChange(change: Change): string {
   return change.after === null ? `remove ${change.path}` : `write ${change.path}`
 }
 
-/** The re-plan without `once` commands this step just ran: their exit status already proved them. */
-function withoutDoneOnce(report: StepReport, applied: Change[]): StepReport {
+/** The re-plan without `once` commands this run just ran: their exit status already proved them. */
+export function withoutDoneOnce(report: StepReport, applied: Change[]): StepReport {
   const changes = report.changes.filter((change) => !(change.kind === 'command' && change.once && applied.some((done) => sameChange(done, change))))
   if (changes.length === report.changes.length) return report
   return changes.length > 0 ? {...report, changes} : {...report, status: 'unchanged', changes}

@@ -97,6 +97,12 @@ export function sha256(text: string, encoding: 'utf8' | 'latin1'): string {
   return createHash('sha256').update(Buffer.from(text, encoding)).digest('hex')
 }
 
+/** sha256 of a target file as it is now, as the journal records it; null when there is none. */
+export function fileHash(host: Host, target: string): string | null {
+  const file = host.readFile(target)
+  return file === undefined ? null : sha256(file.text, file.encoding)
+}
+
 /**
  * When the run started and the process: sortable, readable, and its own backup directory name. Runs
  * after the first in one process (a library caller, the tests) get a sequence number besides.

@@ -3,8 +3,7 @@ import {ChrootRunner} from '../host/chroot.js'
 import {Host, type ReadRecorder} from '../host/host.js'
 import {type CommandRunner, displayArgv, ExecaRunner, RefusingRunner} from '../host/runner.js'
 import {applySteps, type RendererKind} from './apply.js'
-import {sameChange} from './change.js'
-import {describeChange, Engine} from './engine.js'
+import {describeChange, Engine, withoutDoneOnce} from './engine.js'
 import {Journal} from './journal.js'
 import {cleanLeftovers} from './leftovers.js'
 import {LOCK, RunLock} from './lock.js'
@@ -244,7 +243,7 @@ export class Session {
     const drifted = engine.drifted(shown)
     if (drifted.length > 0) {
       process.exitCode = kept ? EXIT.drift : EXIT.failure
-      show(`${safeText(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; run again to see the new plan.`)}\n`)
+      show(`${safeText(`Changed since the plan was shown: ${drifted.join(', ')}. Nothing was applied; ${kept ? 'make a new plan' : 'run again to see the new plan'}.`)}\n`)
       return document('failed', planned.map((view) => (view.changes.length > 0 ? {...view, status: 'failed', error: `changed since the plan was shown: ${drifted.join(', ')}`} : view)))
     }
     const onReplan = async (report: StepReport) => {
@@ -283,10 +282,9 @@ export class Session {
  */
 async function leftAfter<C>(engine: Engine<C>, steps: Step<C>[], reports: StepReport[]): Promise<string[]> {
   const ran = reports.flatMap((report) => report.changes)
-  return (await engine.plan(steps)).flatMap((report) => {
-    if (report.status === 'failed') return [`${report.id}: ${report.error}`]
-    const wanted = report.changes.filter((change) => !(change.kind === 'command' && change.once && ran.some((done) => sameChange(done, change))))
-    return wanted.map((change) => `${report.id}: ${describeChange(change)}`)
+  return (await engine.plan(steps)).flatMap((planned) => {
+    const report = withoutDoneOnce(planned, ran)
+    return report.status === 'failed' ? [`${report.id}: ${report.error}`] : report.changes.map((change) => `${report.id}: ${describeChange(change)}`)
   })
 }
 

@@ -3,6 +3,11 @@ import {type LvmSection, sectionAt} from '../formats/lvm-text.js'
 /** Where LVM keeps lvm.conf and its metadata backups on every distribution. */
 export const DEFAULT_LVM_SYSTEM_DIR = '/etc/lvm'
 
+/** The environment of every LVM command xensetup runs: its configuration directory, no fd warnings. */
+export function lvmEnv(systemDir: string): Record<string, string> {
+  return {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
+}
+
 /**
  * Where LVM writes its metadata backups: backup/backup_dir from lvmlocal.conf (which overrides lvm.conf)
  * or lvm.conf, else <system dir>/backup. `read` and `parse` say what an unreadable or malformed file

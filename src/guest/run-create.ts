@@ -3,7 +3,7 @@ import {gatherFacts} from '../facts/index.js'
 import type {Host} from '../host/host.js'
 import type {RunFlags} from '../init/prompter.js'
 import {runRequest} from '../init/run-request.js'
-import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
+import {DEFAULT_LVM_SYSTEM_DIR, lvmEnv} from '../facts/lvm.js'
 import type {GuestContext} from './context.js'
 import {checkGuestName, type GuestCreateFlags, resolveGuestSpec} from './options.js'
 import type {GuestSpec} from './spec.js'
@@ -48,14 +48,13 @@ export async function runGuestCreate(
       const resolved = resolveGuestSpec(name, flags, {host: target, facts, vg, hostMemoryMiB: hostMemoryMiB(facts, target.isLive, info), virt: virtCaps(facts, target.isLive, info)})
       spec = resolved
       plan?.keep?.madeFrom(flags, {guest: resolved})
-      const lvmEnv = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
       const contextFor = (): GuestContext => ({
         host: target,
         spec: resolved,
         vg: resolved.disk?.kind === 'lv' ? readVgLayout(target, systemDir, resolved.disk.vg) : null,
         running,
       })
-      return {steps: guestCreateSteps(lvmEnv), contextFor}
+      return {steps: guestCreateSteps(lvmEnv(systemDir)), contextFor}
     },
   })
   return {...document, guest: spec}

@@ -11,7 +11,7 @@ import type {GuestConfig} from '../facts/types.js'
 import type {Host} from '../host/host.js'
 import type {RunFlags} from '../init/prompter.js'
 import {runRequest} from '../init/run-request.js'
-import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
+import {DEFAULT_LVM_SYSTEM_DIR, lvmEnv} from '../facts/lvm.js'
 import {checkGuestName} from './options.js'
 import type {GuestRunOptions} from './run-create.js'
 import {configPath} from './spec.js'
@@ -46,7 +46,7 @@ export async function runGuestRemove(
     throw new UserError('--delete-disk destroys the guest\'s data and there is no terminal to confirm it on', 'add --yes to remove the disk without asking, or look first with --dry-run', EXIT.refused)
   }
   const systemDir = options.lvmSystemDir ?? DEFAULT_LVM_SYSTEM_DIR
-  const env = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
+  const env = lvmEnv(systemDir)
   return Session.run<RemoveContext>({
     ...request,
     done: `Done: guest ${name} is removed (its config is kept in the backups).`,

@@ -5,11 +5,11 @@ import type {StepReport} from '../engine/step.js'
 import {EXIT, UserError} from '../errors.js'
 import type {Host} from '../host/host.js'
 import {VERSION} from '../version.js'
-import {canonicalJson, digestOf, sha256Of} from './canonical.js'
+import {digestOf, sha256Of} from './canonical.js'
 import type {Reads} from './reads.js'
 
 export const PLAN_FORMAT = 'xensetup-plan/1' as const
-export const PLAN_COMMANDS = ['init', 'guest create'] as const
+const PLAN_COMMANDS = ['init', 'guest create'] as const
 export type PlanCommand = (typeof PLAN_COMMANDS)[number]
 
 export type FlagValue = string | number | boolean | string[] | null
@@ -32,7 +32,7 @@ export interface PlanDocument {
   digest: string
 }
 
-export interface KeptStep {
+interface KeptStep {
   id: string
   title: string
   status: StepReport['status']
@@ -57,9 +57,9 @@ type KeptCommand = Omit<CommandChange, 'env' | 'timeoutMs' | 'rewrites' | 'insta
   installs: boolean
   once: boolean
 }
-export type KeptChange = KeptFile | KeptCommand | LinkChange
+type KeptChange = KeptFile | KeptCommand | LinkChange
 
-export interface PlanMeta {
+interface PlanMeta {
   command: PlanCommand
   arguments: Record<string, string>
   flags: Record<string, FlagValue>
@@ -122,13 +122,9 @@ function engineChange(change: KeptChange): Change {
 }
 
 /** Which tree on which machine: a plan for one is not applied to another. */
-export function targetOf(host: Host): PlanDocument['target'] {
+function targetOf(host: Host): PlanDocument['target'] {
   const id = host.readFile('/etc/machine-id')
   return {root: host.root, machineId: id === undefined ? 'none' : sha256Of(Buffer.from(id.text, id.encoding))}
-}
-
-export function planFileText(plan: PlanDocument): string {
-  return canonicalJson(plan)
 }
 
 /** The plan file read back: a plan file, unedited (its digest), or a refusal naming it. */

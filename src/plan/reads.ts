@@ -16,7 +16,7 @@ export interface Drift {
  * Trees that change by themselves (kernel state, run state, logs, xensetup's own journal and lock): a
  * plan that recorded them would drift by the next minute, and its steps do not decide from them alone.
  */
-export const VOLATILE = ['/proc', '/sys', '/dev', '/run', '/tmp', '/var/lib/xensetup', '/var/log']
+const VOLATILE = ['/proc', '/sys', '/dev', '/run', '/tmp', '/var/lib/xensetup', '/var/log']
 
 export function isVolatile(target: string): boolean {
   const normal = path.posix.normalize(target)

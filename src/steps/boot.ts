@@ -1,3 +1,4 @@
+import {grubenvPath} from '../distros/profile.js'
 import path from 'node:path'
 import type {Change} from '../engine/change.js'
 import {managedBlock, wholeFile} from '../engine/desired.js'
@@ -34,7 +35,7 @@ export const bootStep: Step<InitContext> = {
     }
     const changes: Change[] = [...files]
     // grub-mkconfig also creates grubenv where there is none.
-    const grubenv = `${path.posix.dirname(boot.grubCfg)}/grubenv`
+    const grubenv = grubenvPath(boot)
     if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`, rewrites: [boot.grubCfg, grubenv]})
     // Our own generator names its entry after the root file system's UUID, known once it has run.
     const target = entry?.id ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)

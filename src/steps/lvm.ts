@@ -1,9 +1,9 @@
 import type {CommandChange} from '../engine/change.js'
 import {type Step, StepFailure, StepRefusal} from '../engine/step.js'
-import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
+import {DEFAULT_LVM_SYSTEM_DIR, lvmEnv} from '../facts/lvm.js'
 import type {Host} from '../host/host.js'
 import type {InitContext} from './context.js'
-import {archiveDirectory, backupDirectory, type BackupPv, readVgBackup} from './lvm/backup.js'
+import {archiveDirectory, backupDirectory, pvPath, readVgBackup} from './lvm/backup.js'
 import {ensureUnused} from './lvm/device.js'
 import {describeSignatures, LVM_PV_SIGNATURE, probePvMembership, probeSignatures} from './lvm/signatures.js'
 
@@ -20,7 +20,7 @@ type LvmEnv = Record<string, string>
  * commands write; the real-device test points it away from this machine's /etc/lvm.
  */
 export function createLvmStep(systemDir = DEFAULT_LVM_SYSTEM_DIR): Step<InitContext> {
-  const env: LvmEnv = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
+  const env: LvmEnv = lvmEnv(systemDir)
   return {
     id: 'lvm',
     title: 'Volume group for guest disks',
@@ -31,7 +31,7 @@ export function createLvmStep(systemDir = DEFAULT_LVM_SYSTEM_DIR): Step<InitCont
       const device = machine.canonical(vgDevice)
       const backup = readVgBackup(host, systemDir, vgName)
       if (backup) {
-        const places = backup.pvs.map((pv) => currentPath(machine, pv)).filter((place) => place !== null)
+        const places = backup.pvs.map((pv) => pvPath(machine, pv)).filter((place) => place !== null)
         if (places.includes(device)) return {changes: [], state: `${vgName} on ${vgDevice}`}
         throw new StepFailure(
           `volume group ${vgName} already exists on ${places.join(', ') || 'unnamed devices'} (${backup.file}), not on ${vgDevice}; choose another name with --vg-name, or give --vg-device ${places[0] ?? 'DEV'} to keep that group`,
@@ -44,13 +44,6 @@ export function createLvmStep(systemDir = DEFAULT_LVM_SYSTEM_DIR): Step<InitCont
 }
 
 export const lvmStep = createLvmStep()
-
-/** Where a PV is now: udev's link by PV UUID follows a disk renamed across boots; the recorded name is only a hint. */
-function currentPath(host: Host, pv: BackupPv): string | null {
-  const byUuid = pv.id === null ? undefined : `/dev/disk/by-id/lvm-pv-uuid-${pv.id}`
-  if (byUuid && host.readlink(byUuid) !== undefined) return host.canonical(byUuid)
-  return pv.device === null ? null : host.canonical(pv.device)
-}
 
 /** The device is unused; what it carries decides between creating, reusing and refusing. */
 async function changesFor({host, options, probe}: InitContext, device: string, env: LvmEnv): Promise<CommandChange[]> {

@@ -1,4 +1,4 @@
-import path from 'node:path'
+import {grubFiles} from '../distros/profile.js'
 import type {Change} from '../engine/change.js'
 import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
@@ -34,8 +34,7 @@ export const packagesStep: Step<InitContext> = {
     const why = `install ${missing.join(', ')}`
     if (profile.refresh) changes.push({kind: 'command', argv: profile.refresh, why: 'refresh the package index'})
     // Package scripts regenerate grub.cfg (Xen's runs update-grub): backed up before, like the boot step's own.
-    const grubenv = `${path.posix.dirname(profile.boot.grubCfg)}/grubenv`
-    changes.push({kind: 'command', argv: [...profile.install, ...missing], why, installs: true, rewrites: [profile.boot.grubCfg, grubenv]})
+    changes.push({kind: 'command', argv: [...profile.install, ...missing], why, installs: true, rewrites: grubFiles(profile.boot)})
     return {changes, state}
   },
 }

@@ -1,10 +1,10 @@
 import path from 'node:path'
 import type {CommandChange} from '../engine/change.js'
 import {StepRefusal} from '../engine/step.js'
-import {isSection, parseLvmText, sectionAt} from '../formats/lvm-text.js'
 import type {Host} from '../host/host.js'
 import type {CommandRunner} from '../host/runner.js'
-import {readVgBackup} from '../steps/lvm/backup.js'
+import {lvmEnv} from '../facts/lvm.js'
+import {pvPath, readVgBackup} from '../steps/lvm/backup.js'
 import {LVM_PV_SIGNATURE, probePvMembership, probeSignatures} from '../steps/lvm/signatures.js'
 
 export interface VgRemoval {
@@ -15,7 +15,7 @@ export interface VgRemoval {
   /** LVM_SYSTEM_DIR for every LVM command, as the LVM step uses it. */
   systemDir: string
   vgName: string
-  /** Devices to turn back into plain disks once the group is gone (those xensetup made PVs). */
+  /** Devices xensetup made PVs: turned back into plain disks when the group's backup is already gone. */
   pvDevices: string[]
   /** Directories the run's LVM commands made (the backup directory vgcreate made): removed once they hold only the group's backup. */
   createdDirs: string[]
@@ -29,20 +29,21 @@ export interface VgRemoval {
  * no group gets pvremove.
  */
 export async function removeEmptyVg({host, machine, probe, systemDir, vgName, pvDevices, createdDirs, why}: VgRemoval): Promise<CommandChange[]> {
-  const env = {LVM_SYSTEM_DIR: systemDir, LVM_SUPPRESS_FD_WARNINGS: '1'}
+  const env = lvmEnv(systemDir)
   const pvremove = (device: string): CommandChange => ({kind: 'command', argv: ['pvremove', device], why: `remove the LVM label xensetup put on ${device}`, env})
   const backup = readVgBackup(host, systemDir, vgName)
   if (backup) {
-    const volumes = logicalVolumes(host.read(backup.file) ?? '', vgName)
-    if (volumes.length > 0) {
+    if (backup.lvs.length > 0) {
       throw new StepRefusal(
-        `volume group ${vgName} holds logical volumes (${volumes.join(', ')}), which may be guests' disks; it is kept: remove them first (xensetup guest remove NAME, or lvremove ${vgName}/LV), then run this again`,
+        `volume group ${vgName} holds logical volumes (${backup.lvs.join(', ')}), which may be guests' disks; it is kept: remove them first (xensetup guest remove NAME, or lvremove ${vgName}/LV), then run this again`,
       )
     }
     // vgremove removes the backup it holds; an emptied directory the run made goes too.
     const backupDir = path.posix.dirname(backup.file)
     const rmdir: CommandChange[] = createdDirs.includes(backupDir) && host.list(backupDir).every((name) => name === vgName) ? [{kind: 'command', argv: ['rmdir', backupDir], why: "the run made it for the group's backup"}] : []
-    return [{kind: 'command', argv: ['vgremove', vgName], why, env, rewrites: [backup.file]}, ...pvDevices.map(pvremove), ...rmdir]
+    // The group's own PVs, where they are now: another group's devices are not this group's to unlabel.
+    const devices = backup.pvs.map((pv) => pvPath(machine, pv)).filter((device) => device !== null)
+    return [{kind: 'command', argv: ['vgremove', vgName], why, env, rewrites: [backup.file]}, ...devices.map(pvremove), ...rmdir]
   }
   const changes: CommandChange[] = []
   for (const device of pvDevices) {
@@ -52,10 +53,4 @@ export async function removeEmptyVg({host, machine, probe, systemDir, vgName, pv
     if ('vg' in membership && membership.vg === null) changes.push(pvremove(device))
   }
   return changes
-}
-
-/** The names of the group's logical volumes in its metadata backup. */
-export function logicalVolumes(text: string, vgName: string): string[] {
-  const volumes = sectionAt(parseLvmText(text), [vgName, 'logical_volumes'])
-  return volumes ? Object.keys(volumes).filter((name) => isSection(volumes[name])) : []
 }

@@ -1,5 +1,4 @@
 import type {FileChange, LinkChange} from '../engine/change.js'
-import {sha256} from '../engine/journal.js'
 import {StepFailure} from '../engine/step.js'
 import type {Host} from '../host/host.js'
 
@@ -24,10 +23,4 @@ export function restoreFile(host: Host, path: string, backup: string | null, why
 export function restoreLink(host: Host, path: string, before: string | null, why: string): LinkChange[] {
   const current = host.readlink(path) ?? null
   return current === before ? [] : [{kind: 'link', path, before: current, target: before, why}]
-}
-
-/** sha256 of a file as it is now; null when there is none. */
-export function currentHash(host: Host, path: string): string | null {
-  const file = host.readFile(path)
-  return file === undefined ? null : sha256(file.text, file.encoding)
 }

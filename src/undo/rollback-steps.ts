@@ -1,7 +1,6 @@
-import path from 'node:path'
 import type {Change} from '../engine/change.js'
 import {type Step, StepRefusal} from '../engine/step.js'
-import type {DistroProfile} from '../distros/profile.js'
+import {type DistroProfile, grubFiles} from '../distros/profile.js'
 import type {Facts} from '../facts/types.js'
 import type {Host} from '../host/host.js'
 import type {CommandRunner} from '../host/runner.js'
@@ -9,7 +8,8 @@ import type {FileEffect} from '../journal/effects.js'
 import {disableServices, enabledBy} from './disable-services.js'
 import {filesOfPackages, purgePackages, stillInstalled} from './purge-packages.js'
 import {removeEmptyVg} from './remove-vg.js'
-import {currentHash, restoreFile, restoreLink} from './restore-file.js'
+import {fileHash} from '../engine/journal.js'
+import {restoreFile, restoreLink} from './restore-file.js'
 import type {RollbackTarget} from './rollback-choice.js'
 
 export interface RollbackContext {
@@ -42,7 +42,6 @@ export function rollbackSteps({run, effects}: RollbackTarget, options: RollbackO
   const installCommands = effects.commands.some((command) => command.step === 'packages' && command.argv[0] !== 'dpkg')
   /** Files the package manager takes away with --packages, read before the purge removes its lists. */
   let packageFiles: Set<string> | undefined
-  const grubenv = (profile: DistroProfile) => `${path.posix.dirname(profile.boot.grubCfg)}/grubenv`
 
   return [
     {
@@ -71,7 +70,7 @@ export function rollbackSteps({run, effects}: RollbackTarget, options: RollbackO
         const installed = stillInstalled(host, effects.packages) ?? []
         if (!options.packages) return {skip: installed.length > 0 ? `kept: ${installed.join(', ')} (--packages purges exactly these)` : 'none of the packages the run installed is installed now'}
         packageFiles ??= filesOfPackages(host, installed)
-        return {changes: purgePackages(host, profile.purge.exact, installed, [profile.boot.grubCfg, grubenv(profile)], `the run ${run.id} installed them`)}
+        return {changes: purgePackages(host, profile.purge.exact, installed, grubFiles(profile.boot), `the run ${run.id} installed them`)}
       },
     },
     filesStep(run.id, effects.files, options, () => packageFiles),
@@ -101,7 +100,7 @@ function filesStep(runId: string, files: FileEffect[], options: RollbackOptions,
       const changes = left.flatMap((file) => restoreFile(host, file.path, file.backup, file.backup === null ? `the run ${runId} created it` : `as it was before the run ${runId}`))
       const changedSince = changes.filter((change) => {
         const file = files.find((candidate) => candidate.path === change.path) as FileEffect
-        const foreign = !options.force && !judged.has(file.path) && file.left !== undefined && currentHash(host, file.path) !== file.left
+        const foreign = !options.force && !judged.has(file.path) && file.left !== undefined && fileHash(host, file.path) !== file.left
         judged.add(file.path)
         return foreign
       })

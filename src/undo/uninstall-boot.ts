@@ -1,4 +1,4 @@
-import path from 'node:path'
+import {grubenvPath} from '../distros/profile.js'
 import type {Change} from '../engine/change.js'
 import {withoutManagedBlock} from '../engine/managed-block.js'
 import type {Step} from '../engine/step.js'
@@ -55,7 +55,7 @@ export const grubStep: Step<UninstallContext> = {
   plan(context) {
     const {host, profile} = context
     const grubCfg = profile.boot.grubCfg
-    const grubenv = `${path.posix.dirname(grubCfg)}/grubenv`
+    const grubenv = grubenvPath(profile.boot)
     const changes: Change[] = []
     const cfg = generatedRestoration(context, grubCfg)
     const cfgChanges = cfg && 'changes' in cfg ? cfg.changes : undefined

@@ -1,4 +1,4 @@
-import path from 'node:path'
+import {grubFiles} from '../distros/profile.js'
 import type {Step} from '../engine/step.js'
 import {purgePackages} from './purge-packages.js'
 import type {UninstallContext} from './uninstall-context.js'
@@ -21,7 +21,7 @@ export const packagesUndoStep: Step<UninstallContext> = {
     if (installed.length === 0) return {changes: [], state: 'none of them installed'}
     const purge = fromJournal ? profile.purge.exact : profile.purge.withUnneeded
     const why = fromJournal ? 'xensetup\'s runs installed them' : 'the Xen packages (the journal does not list what xensetup installed)'
-    const rewrites = [profile.boot.grubCfg, `${path.posix.dirname(profile.boot.grubCfg)}/grubenv`]
+    const rewrites = grubFiles(profile.boot)
     return {changes: purgePackages(host, purge, installed, rewrites, why)}
   },
 }

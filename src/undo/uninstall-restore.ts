@@ -1,5 +1,5 @@
 import type {FileChange} from '../engine/change.js'
-import {sha256} from '../engine/journal.js'
+import {fileHash} from '../engine/journal.js'
 import {restoreFile} from './restore-file.js'
 import type {UninstallContext} from './uninstall-context.js'
 
@@ -26,7 +26,7 @@ export function restoration(context: UninstallContext, path: string): Restoratio
   const left = history.lastLeft.get(path)
   // Gone since (a purged package took its conffile): nothing of xensetup's is left in it to undo.
   if (current === undefined && left !== null) return {changes: []}
-  const unchanged = left !== undefined && (current === undefined ? null : sha256(current.text, current.encoding)) === left
+  const unchanged = left !== undefined && fileHash(host, path) === left
   if (!unchanged && !options.force) {
     return {unrestorable: `${path} changed since xensetup wrote it, so ${backup === null ? 'it is not removed' : `its original (${backup}) is not put back`}; --force does that, losing the later changes`}
   }

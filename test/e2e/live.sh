@@ -195,7 +195,7 @@ read_image_expectations() {
 
 show_boot() { # BOOT
   echo "--- boot $1 ($(boot_log "$1"))"
-  probe_lines "$(boot_log "$1")" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr|init-[a-z-]+-json)\|?' || true; } | cut -c1-400 | sed 's/^/  /'
+  probe_lines "$(boot_log "$1")" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr|[a-z-]+-json)\|?' || true; } | cut -c1-400 | sed 's/^/  /'
 }
 
 # ==============================================================================

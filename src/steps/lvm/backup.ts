@@ -11,11 +11,28 @@ export interface BackupPv {
   device: string | null
 }
 
-/** The group's PVs as its metadata backup records them, with the file; undefined when there is no backup. */
-export function readVgBackup(host: Host, systemDir: string, vgName: string): {file: string; pvs: BackupPv[]} | undefined {
+/** A volume group's metadata backup: the file, its PVs and the names of its logical volumes. */
+export interface VgBackup {
+  file: string
+  pvs: BackupPv[]
+  lvs: string[]
+}
+
+/** The group as its metadata backup records it; undefined when there is no backup. */
+export function readVgBackup(host: Host, systemDir: string, vgName: string): VgBackup | undefined {
   const file = `${backupDirectory(host, systemDir)}/${vgName}`
   const text = readAsRoot(host, file)
-  return text === undefined ? undefined : {file, pvs: pvsInBackup(text, vgName, file)}
+  if (text === undefined) return undefined
+  const metadata = parseOrExplain(text, file)
+  const lvs = sectionAt(metadata, [vgName, 'logical_volumes']) ?? {}
+  return {file, pvs: pvsOf(metadata, vgName, file), lvs: Object.keys(lvs).filter((name) => isSection(lvs[name]))}
+}
+
+/** Where a PV is now: udev's link by PV UUID follows a disk renamed across boots; the recorded name is only a hint. */
+export function pvPath(host: Host, pv: BackupPv): string | null {
+  const byUuid = pv.id === null ? undefined : `/dev/disk/by-id/lvm-pv-uuid-${pv.id}`
+  if (byUuid && host.readlink(byUuid) !== undefined) return host.canonical(byUuid)
+  return pv.device === null ? null : host.canonical(pv.device)
 }
 
 /** Where LVM writes its metadata backups; a config that cannot be read or parsed fails the step. */
@@ -30,7 +47,11 @@ export function archiveDirectory(host: Host, systemDir: string): string {
 
 /** The PVs of a volume group from its metadata backup. */
 export function pvsInBackup(text: string, vgName: string, file: string): BackupPv[] {
-  const volumes = sectionAt(parseOrExplain(text, file), [vgName, 'physical_volumes'])
+  return pvsOf(parseOrExplain(text, file), vgName, file)
+}
+
+function pvsOf(metadata: LvmSection, vgName: string, file: string): BackupPv[] {
+  const volumes = sectionAt(metadata, [vgName, 'physical_volumes'])
   if (!volumes) throw new StepFailure(`${file} has no physical_volumes section for ${vgName}; it is not a metadata backup LVM wrote: move it away and re-run`)
   return Object.values(volumes)
     .filter(isSection)

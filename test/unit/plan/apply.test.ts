@@ -172,6 +172,12 @@ describe('xensetup init --dry-run --out and xensetup apply', () => {
     const out = await runCommand(Init, ['--root', root, '--out', planFile, '--only', 'xenfs'])
     expect(out.exitCode).toBe(2)
     expect(out.stderr).toMatch(/^xensetup: --out writes the plan of a dry run \(hint: add --dry-run/)
+    // Inside the target the plan would be a file of the target's that no confined write made.
+    const before = snapshot(root)
+    const inside = await runCommand(Init, ['--root', root, '--dry-run', '--out', path.join(root, 'etc/plan.json'), '--only', 'xenfs'])
+    expect(inside.exitCode).toBe(2)
+    expect(inside.stderr).toMatch(/^xensetup: --out .*etc\/plan\.json is inside the target .* \(hint: write the plan outside --root/)
+    expect(snapshot(root)).toEqual(before)
     // An fstab line xenfs cannot read past: the step cannot be planned.
     writeTreeFile(root, '/etc/fstab', 'UUID=1 /\n')
     const failed = await runCommand(Init, ['--root', root, '--dry-run', '--out', planFile, '--only', 'xenfs'])
