@@ -44,6 +44,19 @@ function parseDpkgDatabase(text: string): {installed: Record<string, string>; un
 /** dpkg's database of what is installed. */
 export const DPKG_STATUS = '/var/lib/dpkg/status'
 
+/**
+ * Installed packages outside `leaving` whose Depends or Pre-Depends name one in it: apt would remove
+ * them along with `leaving`.
+ */
+export function dpkgDependents(text: string, leaving: ReadonlySet<string>): string[] {
+  return stanzas(text, ':', ['Package', 'Status', 'Depends', 'Pre-Depends']).flatMap((fields) => {
+    const name = fields.get('Package')
+    if (!name || leaving.has(name) || !/^(install|hold) ok installed$/.test(fields.get('Status') ?? '')) return []
+    const clauses = [fields.get('Pre-Depends'), fields.get('Depends')].flatMap((list) => (list ? list.split(/[,|]/) : []))
+    return clauses.some((clause) => leaving.has(clause.trim().split(/[\s(:]/)[0])) ? [name] : []
+  })
+}
+
 /** The installed packages of /var/lib/dpkg/status, name to version. */
 export function parseDpkgStatus(text: string): Record<string, string> {
   return parseDpkgDatabase(text).installed

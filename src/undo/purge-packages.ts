@@ -1,6 +1,6 @@
 import type {CommandChange} from '../engine/change.js'
 import {StepRefusal} from '../engine/step.js'
-import {DPKG_STATUS, parseDpkgStatus} from '../facts/packages.js'
+import {DPKG_STATUS, dpkgDependents, parseDpkgStatus} from '../facts/packages.js'
 import type {Host} from '../host/host.js'
 
 /** Which of `names` dpkg lists as installed now; undefined on a target without dpkg's database. */
@@ -18,25 +18,11 @@ export function stillInstalled(host: Host, names: string[]): string[] | undefine
 export function purgePackages(host: Host, purge: string[], names: string[], rewrites: string[], why: string): CommandChange[] {
   if (names.length === 0) return []
   const leaving = new Set(names)
-  const dependents = dependentsOf(host.read(DPKG_STATUS) ?? '', leaving)
+  const dependents = dpkgDependents(host.read(DPKG_STATUS) ?? '', leaving)
   if (dependents.length > 0) {
     throw new StepRefusal(`purging ${names.join(', ')} would also remove ${dependents.join(', ')}, which depend on them and were not installed by that run; leave out --packages, or remove those first`)
   }
   return [{kind: 'command', argv: [...purge, ...names], why, rewrites}]
-}
-
-/** Installed packages outside `leaving` whose Depends or Pre-Depends name one in it. */
-function dependentsOf(status: string, leaving: Set<string>): string[] {
-  return status
-    .split(/\n\s*\n/)
-    .filter((stanza) => /^Status: (install|hold) ok installed$/m.test(stanza))
-    .flatMap((stanza) => {
-      const name = /^Package: (.+)$/m.exec(stanza)?.[1]?.trim()
-      if (name === undefined || leaving.has(name)) return []
-      const depends = [...stanza.matchAll(/^(?:Pre-)?Depends: (.+)$/gm)].flatMap((match) => match[1].split(/[,|]/))
-      const needs = depends.map((clause) => clause.trim().split(/[\s(:]/)[0])
-      return needs.some((dependency) => leaving.has(dependency)) ? [name] : []
-    })
 }
 
 /** Files dpkg lists for the packages (their .list and .conffiles): the package manager's to remove, not a rollback's to restore. */

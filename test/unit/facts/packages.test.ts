@@ -1,6 +1,6 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {parseApkInstalled, parseDpkgStatus, parsePacmanLocal, parsePortageInstalled} from '../../../src/facts/packages.js'
+import {dpkgDependents, parseApkInstalled, parseDpkgStatus, parsePacmanLocal, parsePortageInstalled} from '../../../src/facts/packages.js'
 import {fixture} from './fixtures.js'
 
 describe('parseDpkgStatus', () => {
@@ -34,6 +34,21 @@ Description: continuation lines are not fields
 Version: 3
 `
     expect(parseDpkgStatus(status)).toEqual({a: '1', c: '3'})
+  })
+})
+
+describe('dpkgDependents', () => {
+  it('names installed packages outside the set that depend (or pre-depend, or in an alternative) on one in it', () => {
+    const status = [
+      'Package: xen-utils\nStatus: install ok installed\nVersion: 1',
+      'Package: mine\nStatus: install ok installed\nDepends: libc6 (>= 2.36), xen-utils:amd64 (= 1)',
+      'Package: early\nStatus: hold ok installed\nPre-Depends: other | xen-utils',
+      'Package: gone\nStatus: deinstall ok config-files\nDepends: xen-utils',
+      'Package: similar\nStatus: install ok installed\nDepends: xen-utils-common, libxen-utils',
+      'Package: inside\nStatus: install ok installed\nDepends: xen-utils',
+    ].join('\n\n')
+    expect(dpkgDependents(status, new Set(['xen-utils', 'inside']))).toEqual(['mine', 'early'])
+    expect(dpkgDependents(status, new Set(['nothing']))).toEqual([])
   })
 })
 
