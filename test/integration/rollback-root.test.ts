@@ -4,6 +4,7 @@ import path from 'node:path'
 import History from '../../src/commands/history.js'
 import Init from '../../src/commands/init.js'
 import Rollback from '../../src/commands/rollback.js'
+import {parseDpkgStatus} from '../../src/facts/packages.js'
 import {runCommand} from '../lib/cli.js'
 import {asRoot, DebianImage} from './lib/debian-image.js'
 import {differingPaths, etcBootState, localUplink} from './lib/root-state.js'
@@ -32,7 +33,7 @@ const UPLINK = localUplink()
 
 function installed(root: string): Set<string> {
   const status = readFileSync(path.join(root, 'var/lib/dpkg/status'), 'utf8')
-  return new Set(status.split(/\n\n/).filter((stanza) => /^Status: install ok installed$/m.test(stanza)).map((stanza) => /^Package: (.+)$/m.exec(stanza)?.[1] ?? ''))
+  return new Set(Object.keys(parseDpkgStatus(status)))
 }
 
 whenRoot('rollback --root on a real Debian 12 root: init, then its reverse', () => {
