@@ -6,7 +6,7 @@ import {parseAutoballoon, parseXlConfig} from '../formats/xlcfg.js'
 import type {InitContext} from './context.js'
 import {fstabMountsAt} from '../formats/fstab.js'
 
-const XL_CONF = '/etc/xen/xl.conf'
+export const XL_CONF = '/etc/xen/xl.conf'
 const AUTOBALLOON = 'autoballoon="off"'
 
 /**

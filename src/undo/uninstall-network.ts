@@ -9,16 +9,13 @@ import type {UninstallContext} from './uninstall-context.js'
 import {stateOf, writtenByXensetup} from './uninstall-files.js'
 import {ifupdownUndo} from './uninstall-ifupdown.js'
 import {restoration} from './uninstall-restore.js'
+import {BRIDGE} from '../steps/bridge.js'
+import {BRIDGE_KEYS, CLOUD_INIT_NETPLAN, CLOUD_INIT_NETWORK_OFF, NETPLAN_DIR, netplanFile} from '../steps/bridge/netplan.js'
+import {fileNames, OURS} from '../steps/bridge/networkd.js'
+import {NM_DIR} from '../steps/bridge/networkmanager.js'
 
-const BRIDGE = 'xenbr0'
-const NETPLAN_DIR = '/etc/netplan'
-const OUR_NETPLAN = `${NETPLAN_DIR}/60-xensetup-${BRIDGE}.yaml`
-const CLOUD_INIT_NETWORK_OFF = '/etc/cloud/cloud.cfg.d/99-xensetup-network-config.cfg'
-const CLOUD_INIT_NETPLAN = `${NETPLAN_DIR}/50-cloud-init.yaml`
-const NETWORKD_FILES = [`10-${BRIDGE}.netdev`, `10-${BRIDGE}-uplink.network`, `10-${BRIDGE}.network`].map((name) => `/etc/systemd/network/${name}`)
-const NM_DIR = '/etc/NetworkManager/system-connections'
-/** Keys xensetup's netplan file adds to the uplink and the bridge; what is left is the uplink's own. */
-const OUR_NETPLAN_KEYS = new Set(['interfaces', 'macaddress', 'parameters', 'renderer'])
+const OUR_NETPLAN = netplanFile({bridge: BRIDGE})
+const NETWORKD_FILES = Object.values(fileNames({bridge: BRIDGE})).map((name) => `${OURS}/${name}`)
 
 /**
  * The uplink's own network configuration back and xensetup's bridge gone, for whichever stack has it:
@@ -73,7 +70,7 @@ function netplanDefinitionBack(context: UninstallContext, restored: Set<string>)
   if (id === undefined || link === undefined) return []
   const definition = {
     ...Object.fromEntries(Object.entries(link).filter(([key, value]) => !((key === 'dhcp4' || key === 'dhcp6') && value === false))),
-    ...Object.fromEntries(Object.entries(bridge).filter(([key]) => !OUR_NETPLAN_KEYS.has(key))),
+    ...Object.fromEntries(Object.entries(bridge).filter(([key]) => !BRIDGE_KEYS.has(key))),
   }
   const journaled = [...history.writtenBy].find(([path, step]) => step === 'bridge' && path.startsWith(`${NETPLAN_DIR}/`) && path !== OUR_NETPLAN)?.[0]
   const home = journaled ?? (host.exists(CLOUD_INIT_NETPLAN) ? CLOUD_INIT_NETPLAN : `${NETPLAN_DIR}/01-${id}.yaml`)

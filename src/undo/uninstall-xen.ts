@@ -1,9 +1,9 @@
 import type {Step} from '../engine/step.js'
 import type {UninstallContext} from './uninstall-context.js'
+import {XL_CONF} from '../steps/xenfs.js'
 import {type OwnedEdit, stateOf, undoFile, withoutBlock} from './uninstall-files.js'
 
 const FSTAB = '/etc/fstab'
-const XL_CONF = '/etc/xen/xl.conf'
 const OURS = /^autoballoon="off"$/
 /** The line upstream's xl.conf ships in its place: xl's own default, commented. */
 const SHIPPED = '#autoballoon="auto"'

@@ -7,9 +7,9 @@ import {globMatches, isGlob} from '../../formats/glob.js'
 import {type NetplanEntry, type NetplanFile, NetplanError, parseNetplan, withoutEthernet, yamlBlock} from '../../formats/netplan.js'
 import {type BridgeSpec, type StackConfig, bridgeMac, sameMac} from './stack.js'
 
-const DIR = '/etc/netplan'
-const CLOUD_INIT_NETPLAN = `${DIR}/50-cloud-init.yaml`
-const CLOUD_INIT_NETWORK_OFF = '/etc/cloud/cloud.cfg.d/99-xensetup-network-config.cfg'
+export const NETPLAN_DIR = '/etc/netplan'
+export const CLOUD_INIT_NETPLAN = `${NETPLAN_DIR}/50-cloud-init.yaml`
+export const CLOUD_INIT_NETWORK_OFF = '/etc/cloud/cloud.cfg.d/99-xensetup-network-config.cfg'
 
 /** netplan(5) keys about addresses, routes and DNS: they move from the uplink to the bridge. */
 const ADDRESS_KEYS = new Set([
@@ -18,7 +18,7 @@ const ADDRESS_KEYS = new Set([
   'ipv6-address-token', 'ipv6-mtu', 'ra-overrides', 'critical', 'optional-addresses',
 ])
 /** Keys the template writes on the bridge itself. */
-const BRIDGE_KEYS = new Set(['interfaces', 'macaddress', 'parameters', 'renderer'])
+export const BRIDGE_KEYS = new Set(['interfaces', 'macaddress', 'parameters', 'renderer'])
 
 type Entry = NetplanEntry
 
@@ -34,8 +34,8 @@ interface UplinkDefinition {
   entry: Entry
 }
 
-function netplanFile({bridge}: BridgeSpec): string {
-  return `${DIR}/60-xensetup-${bridge}.yaml`
+export function netplanFile({bridge}: Pick<BridgeSpec, 'bridge'>): string {
+  return `${NETPLAN_DIR}/60-xensetup-${bridge}.yaml`
 }
 
 /**
@@ -49,14 +49,14 @@ function netplanFile({bridge}: BridgeSpec): string {
 export async function planNetplan(host: Host, spec: BridgeSpec): Promise<StackConfig> {
   const ours = netplanFile(spec)
   const others = host
-    .list(DIR)
-    .filter((name) => name.endsWith('.yaml') && `${DIR}/${name}` !== ours)
-    .map((name) => readNetplan(host, `${DIR}/${name}`))
+    .list(NETPLAN_DIR)
+    .filter((name) => name.endsWith('.yaml') && `${NETPLAN_DIR}/${name}` !== ours)
+    .map((name) => readNetplan(host, `${NETPLAN_DIR}/${name}`))
   const foreignBridge = others.find((file) => file.network.bridges?.[spec.bridge] !== undefined)
   if (foreignBridge) throw new StepFailure(`${foreignBridge.path} already defines bridges.${spec.bridge}; remove it to let xensetup manage the bridge, then re-run`)
   const definitions = others.flatMap((file) => uplinkDefinitions(file, spec))
   const ids = [...new Set(definitions.map((d) => d.id))]
-  if (ids.length > 1) throw new StepFailure(`${spec.uplink} is defined as ${ids.join(' and ')} in ${DIR}; merge them into one definition and re-run`)
+  if (ids.length > 1) throw new StepFailure(`${spec.uplink} is defined as ${ids.join(' and ')} in ${NETPLAN_DIR}; merge them into one definition and re-run`)
 
   const current = host.exists(ours) ? readNetplan(host, ours) : null
   const ourBridge = current?.network.bridges?.[spec.bridge] ?? {}
@@ -71,7 +71,7 @@ export async function planNetplan(host: Host, spec: BridgeSpec): Promise<StackCo
     addressing = pick(merged, (key) => ADDRESS_KEYS.has(key))
   } else {
     const [own] = current ? uplinkDefinitions(current, spec) : []
-    if (!own) throw new StepFailure(`no definition in ${DIR} configures ${spec.uplink}, so its addresses are unknown`)
+    if (!own) throw new StepFailure(`no definition in ${NETPLAN_DIR} configures ${spec.uplink}, so its addresses are unknown`)
     id = own.id
     link = pick(own.entry, (key) => !ADDRESS_KEYS.has(key))
     addressing = pick(ourBridge, (key) => !BRIDGE_KEYS.has(key))

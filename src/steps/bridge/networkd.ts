@@ -8,7 +8,7 @@ import {type BridgeSpec, type StackConfig, bridgeMac, sameMac} from './stack.js'
 
 /** systemd.network(5) search path, highest precedence first: a file shadows same-named ones further down. */
 const DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network']
-const OURS = '/etc/systemd/network'
+export const OURS = '/etc/systemd/network'
 
 interface UnitFile {
   name: string
@@ -76,7 +76,7 @@ export async function planNetworkd(host: Host, spec: BridgeSpec): Promise<StackC
   return {changes, addressing: describe(addressing)}
 }
 
-function fileNames({bridge}: BridgeSpec) {
+export function fileNames({bridge}: Pick<BridgeSpec, 'bridge'>) {
   return {netdev: `10-${bridge}.netdev`, uplinkNetwork: `10-${bridge}-uplink.network`, bridgeNetwork: `10-${bridge}.network`}
 }
 

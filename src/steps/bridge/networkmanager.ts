@@ -7,7 +7,7 @@ import {renderTemplate} from '../../render/template.js'
 import {type IniSection, iniValue, parseIni, sectionsText, withIniKey} from '../../formats/ini.js'
 import {type BridgeSpec, type StackConfig, bridgeMac, sameMac} from './stack.js'
 
-const DIR = '/etc/NetworkManager/system-connections'
+export const NM_DIR = '/etc/NetworkManager/system-connections'
 const ETHERNET = new Set(['ethernet', '802-3-ethernet'])
 /** Settings about the NIC (MTU, offloads): they stay with the uplink's port profile. */
 const LINK_SETTINGS = new Set(['ethernet', '802-3-ethernet', 'ethtool'])
@@ -30,7 +30,7 @@ interface Source {
 }
 
 function profilePaths({bridge, uplink}: BridgeSpec): {bridge: string; port: string} {
-  return {bridge: `${DIR}/${bridge}.nmconnection`, port: `${DIR}/${bridge}-port-${uplink}.nmconnection`}
+  return {bridge: `${NM_DIR}/${bridge}.nmconnection`, port: `${NM_DIR}/${bridge}-port-${uplink}.nmconnection`}
 }
 
 /**
@@ -42,9 +42,9 @@ function profilePaths({bridge, uplink}: BridgeSpec): {bridge: string; port: stri
 export async function planNetworkManager(host: Host, spec: BridgeSpec): Promise<StackConfig> {
   const paths = profilePaths(spec)
   const profiles = host
-    .list(DIR)
+    .list(NM_DIR)
     .filter((name) => !name.startsWith('.') && !name.endsWith('~'))
-    .map((name) => `${DIR}/${name}`)
+    .map((name) => `${NM_DIR}/${name}`)
     .map((path) => ({path, text: host.read(path) ?? '', sections: parseIni(host.read(path) ?? '')}))
   const foreign = profiles.filter((profile) => profile.path !== paths.bridge && profile.path !== paths.port)
   const foreignBridge = foreign.find((profile) => setting(profile, 'interface-name') === spec.bridge)
