@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
-import type {DistroFacts, DistroFamily} from '../facts/types.js'
+import type {DistroFacts, DistroFamily, InitSystem} from '../facts/types.js'
 import {validateProfileFile} from './validate.js'
 
 /** How one distribution family installs, boots and starts Xen: data in distros/<family>.json. */
@@ -12,6 +12,11 @@ export interface DistroProfile {
   /** Refreshes the package index before an install (apt's lists may be stale or absent). */
   refresh?: string[]
   packages: {xen: string[]; bridge: string[]; lvm: string[]}
+  /**
+   * Where the package database is no text file (rpm's sqlite): per package, files it installs whose
+   * presence proves it installed (a `*` allowed in the last name). Every package named must have one.
+   */
+  installedWhen?: Record<string, string[]>
   /** Xen is not in the distro's repositories: it must be built and installed by the admin first. */
   prebuilt?: {package: string; hint: string}
   /**
@@ -36,10 +41,14 @@ export interface BootProfile {
   /** Clears grubenv's saved_entry: where GRUB_DEFAULT is not "saved", a saved Xen entry is only a leftover. */
   unsetDefault: string[]
   dropInDir?: string
+  /** A sourced setting by which the distro's kernel updates reset the default entry, and the value that stops it. */
+  kernelUpdateResets?: {file: string; variable: string; keep: string}
+  /** Alpine's extlinux: Xen options and the default label live in update-extlinux's settings file. */
+  extlinux?: {settings: string; config: string; update: string[]}
 }
 
 interface ProfileFile extends DistroProfile {
-  variants?: Array<{match: {id?: string; versionId?: string}} & Partial<Omit<DistroProfile, 'family'>>>
+  variants?: Array<{match: {id?: string; versionId?: string; init?: InitSystem}} & Partial<Omit<DistroProfile, 'family'>>>
 }
 
 /** Families `init` has a profile for; the rest are refused before anything is planned. */
@@ -60,15 +69,18 @@ export function distrosDir(): URL {
   return new URL('../../distros/', import.meta.url)
 }
 
-/** The profile for a distribution: its family's file with the first matching variant laid over it. */
-export function profileFor(distro: Pick<DistroFacts, 'family' | 'id' | 'versionId'>): DistroProfile | undefined {
+/**
+ * The profile for a distribution: its family's file with the first matching variant laid over it. The
+ * init system matters where a family has both (Gentoo's OpenRC and systemd profiles).
+ */
+export function profileFor(distro: Pick<DistroFacts, 'family' | 'id' | 'versionId'>, init?: InitSystem): DistroProfile | undefined {
   if (!PROFILED_FAMILIES.includes(distro.family)) return undefined
   const file = new URL(`${distro.family}.json`, distrosDir())
   const data: unknown = JSON.parse(readFileSync(file, 'utf8'))
   validateProfileFile(`distros/${distro.family}.json`, data, distro.family)
   const {variants = [], ...base} = data as ProfileFile
   const variant = variants.find(
-    ({match}) => (!match.id || match.id === distro.id) && (!match.versionId || match.versionId === distro.versionId),
+    ({match}) => (!match.id || match.id === distro.id) && (!match.versionId || match.versionId === distro.versionId) && (!match.init || match.init === init),
   )
   if (!variant) return base
   const {match: _match, ...overrides} = variant

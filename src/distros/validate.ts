@@ -8,6 +8,7 @@ type Rule = (value: unknown, key: string) => void
 
 const MECHANISMS = ['grub-dropin', 'grub-default-file']
 const MANAGERS = ['systemd', 'openrc'] as const
+const INITS = ['systemd', 'openrc', 'sysv']
 
 /**
  * Checks a parsed profile file; throws a ProfileError naming `file` and the key. Unknown keys are errors
@@ -58,7 +59,20 @@ export function validateProfileFile(file: string, data: unknown, family: string)
     if (unknown.length > 0) fail(`${key}.enable`, `names ${unknown.join(', ')}, which the facts do not look for under ${manager} (known: ${xenServicesByInit[manager].join(', ')})`)
   }
   const boot: Rule = (value, key) => {
-    object({mechanism: oneOf(MECHANISMS), grubCfg: string, mkconfig: argv, setDefault: argv, oneTime: argv, unsetDefault: argv, dropInDir: string}, ['dropInDir'])(value, key)
+    object(
+      {
+        mechanism: oneOf(MECHANISMS),
+        grubCfg: string,
+        mkconfig: argv,
+        setDefault: argv,
+        oneTime: argv,
+        unsetDefault: argv,
+        dropInDir: string,
+        kernelUpdateResets: object({file: string, variable: string, keep: string}),
+        extlinux: object({settings: string, config: string, update: argv}),
+      },
+      ['dropInDir', 'kernelUpdateResets', 'extlinux'],
+    )(value, key)
     const {mechanism, dropInDir} = value as Json
     if (mechanism === 'grub-dropin' && dropInDir === undefined) fail(`${key}.dropInDir`, 'is missing (grub-dropin writes there)')
   }
@@ -69,6 +83,10 @@ export function validateProfileFile(file: string, data: unknown, family: string)
     refresh: argv,
     packages: object(packageLists),
     prebuilt: object({package: string, hint: string}),
+    installedWhen: (value, key) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, 'must be an object')
+      for (const [name, paths] of Object.entries(value as Json)) strings(paths, `${key}.${name}`)
+    },
     purge: object({exact: argv, withUnneeded: argv}),
     boot,
     services,
@@ -76,7 +94,7 @@ export function validateProfileFile(file: string, data: unknown, family: string)
   }
   // A variant's package lists are laid over the family's one by one; its other settings replace them whole.
   const variant = object(
-    {match: object({id: string, versionId: string}, ['id', 'versionId']), ...settings, packages: object(packageLists, Object.keys(packageLists))},
+    {match: object({id: string, versionId: string, init: oneOf(INITS)}, ['id', 'versionId', 'init']), ...settings, packages: object(packageLists, Object.keys(packageLists))},
     Object.keys(settings),
   )
   object(
@@ -90,6 +108,11 @@ export function validateProfileFile(file: string, data: unknown, family: string)
         ;(value as unknown[]).forEach((item, index) => variant(item, `${key}[${index}]`))
       },
     },
-    ['refresh', 'prebuilt', 'variants'],
+    ['refresh', 'prebuilt', 'installedWhen', 'variants'],
   )(data, '')
+  const {installedWhen, packages} = data as {installedWhen?: Json; packages: Record<string, string[]>}
+  if (installedWhen) {
+    const unproven = Object.values(packages).flat().filter((name) => !(name in installedWhen))
+    if (unproven.length > 0) fail('installedWhen', `has no file for ${unproven.join(', ')}: without one the package would always count as missing`)
+  }
 }

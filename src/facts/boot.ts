@@ -1,5 +1,6 @@
 import path from 'node:path'
 
+import {EXTLINUX_CONFIGS, GRUB_CONFIGS, detectBootloader} from './bootloader.js'
 import {parseExtlinuxConf} from './extlinux.js'
 import type {HostFiles} from './files.js'
 import {type MenuItem, flattenMenu, parseBlsEntry, parseGrubCfg, parseGrubEnv, resolveSelector} from './grub.js'
@@ -31,22 +32,18 @@ export function grubDefaultsError(files: Array<{path: string; text: string}>): s
   return undefined
 }
 
-const grubConfigs = [
-  {path: '/boot/grub/grub.cfg', loader: 'grub'},
-  {path: '/boot/grub2/grub.cfg', loader: 'grub2'},
-] as const
-const systemdBootConfigs = ['/boot/loader/loader.conf', '/boot/efi/loader/loader.conf', '/efi/loader/loader.conf']
-const extlinuxConfigs = ['/boot/extlinux.conf', '/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg']
-
 export function collectBoot(files: HostFiles): BootFacts {
   const firmware = files.isDirectory('/sys/firmware/efi') ? 'uefi' : 'bios'
   const secureBootVar = firmware === 'uefi' ? files.read(secureBootVariable) : undefined
   const defaults = grubDefaultsFiles(files)
   const defaultsError = grubDefaultsError(defaults)
+  const loader = detectBootloader(files, firmware)
   const boot: BootFacts = {
     firmware,
     secureBoot: firmware === 'bios' ? false : secureBootVar === undefined ? null : parseSecureBootVariable(secureBootVar),
-    bootloader: 'unknown',
+    bootloader: loader.kind,
+    bootloaderEvidence: loader.evidence,
+    bootloaderCandidates: loader.candidates,
     grubCfgPath: null,
     grubEnvPath: null,
     entries: [],
@@ -54,14 +51,15 @@ export function collectBoot(files: HostFiles): BootFacts {
     nextEntry: null,
     xenEntryIsDefault: null,
     grubDefaults: mergeGrubDefaults(defaults.map((file) => file.text)),
+    updateDefault: parseShellAssignments(files.read('/etc/sysconfig/kernel') ?? '', {}).UPDATEDEFAULT ?? null,
     ...(defaultsError === undefined ? {} : {grubDefaultsError: defaultsError}),
   }
 
-  const grub = grubConfigs.find((candidate) => files.exists(candidate.path))
-  if (grub) return {...boot, ...grubMenu(files, grub.path), bootloader: grub.loader, grubCfgPath: grub.path}
-  if (systemdBootConfigs.some((candidate) => files.exists(candidate))) return {...boot, bootloader: 'systemd-boot'}
-  const extlinuxPath = extlinuxConfigs.find((candidate) => files.exists(candidate))
-  if (extlinuxPath) return {...boot, ...extlinuxMenu(files, extlinuxPath), bootloader: 'extlinux'}
+  // The menu read is the one the detected loader boots; an undecided GRUB/extlinux disk shows GRUB's.
+  const extlinuxPath = EXTLINUX_CONFIGS.find((candidate) => files.exists(candidate))
+  if (loader.kind === 'extlinux' && extlinuxPath) return {...boot, ...extlinuxMenu(files, extlinuxPath)}
+  const grub = GRUB_CONFIGS.find((candidate) => files.exists(candidate.path))
+  if (grub && ['grub', 'grub2', 'unknown'].includes(loader.kind)) return {...boot, ...grubMenu(files, grub.path), grubCfgPath: grub.path}
   return boot
 }
 

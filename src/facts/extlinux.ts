@@ -11,7 +11,8 @@ const menuModules = /^(vesa)?menu\.c32$/i
 
 /**
  * extlinux.conf / syslinux.cfg (Alpine's update-extlinux). Keywords are case-insensitive. Xen is booted
- * through mboot.c32 with `APPEND xen.gz <xen args> --- vmlinuz <kernel args> --- initramfs`.
+ * through mboot.c32 (KERNEL or, as update-extlinux writes it, COM32) with
+ * `APPEND xen.gz <xen args> --- vmlinuz <kernel args> --- initramfs`.
  */
 export function parseExtlinuxConf(text: string): ExtlinuxConfig {
   const labels: Array<{label: string; title?: string; kernel?: string; append?: string; menuDefault: boolean}> = []
@@ -26,7 +27,7 @@ export function parseExtlinuxConf(text: string): ExtlinuxConfig {
     else if (keyword === 'default') defaultValue = value
     else if (current && keyword === 'menu label') current.title = value
     else if (current && keyword === 'menu default') current.menuDefault = true
-    else if (current && (keyword === 'kernel' || keyword === 'linux')) current.kernel = value
+    else if (current && (keyword === 'kernel' || keyword === 'linux' || keyword === 'com32')) current.kernel = value
     else if (current && keyword === 'append') current.append = value
   }
 

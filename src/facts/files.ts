@@ -22,6 +22,11 @@ export class HostFiles {
     return text === undefined ? undefined : text.split('\n', 1)[0].trim()
   }
 
+  /** Up to `max` raw bytes of a file (EFI variables are binary), undefined when it is missing. */
+  bytes(path: string, max: number): Buffer | undefined {
+    return this.guard(path, undefined, () => (this.host.kind(path) === 'file' ? this.host.head(path, max) : undefined))
+  }
+
   list(path: string): string[] {
     return this.guard(path, [], () => this.host.list(path))
   }

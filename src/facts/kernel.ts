@@ -24,3 +24,23 @@ export function collectKernel(files: HostFiles): KernelFacts {
     dom0Capable: config ? config.CONFIG_XEN_DOM0 === 'y' || config.CONFIG_XEN_PRIVILEGED_GUEST === 'y' : null,
   }
 }
+
+/**
+ * The kernels GRUB's 20_linux_xen offers under Xen: it takes /boot/vmlinu[xz]-* and /boot/kernel-*, and
+ * keeps one only when /boot/config-<version> (or genkernel's /etc/kernels/kernel-config-<version>) has
+ * CONFIG_XEN_DOM0=y. Arch and Manjaro install no such file, so it offers none there.
+ */
+export function kernelsOfferedUnderXen(files: HostFiles): {images: string[]; offered: string[]} {
+  const images = files
+    .list('/boot')
+    .filter((name) => /^(vmlinu[xz]|kernel)-/.test(name))
+    .map((name) => `/boot/${name}`)
+  const offered = images.filter((image) => {
+    const version = image.replace(/^.*\//, '').replace(/^[^0-9]*-/, '')
+    const configs = [`/boot/config-${version}`, `/boot/config-${version.replace(/\.old$/, '')}`, `/etc/kernels/kernel-config-${version}`]
+    const config = configs.find((path) => files.exists(path))
+    const options = config === undefined ? {} : parseKernelConfig(files.read(config) ?? '')
+    return options.CONFIG_XEN_DOM0 === 'y' || options.CONFIG_XEN_PRIVILEGED_GUEST === 'y'
+  })
+  return {images, offered}
+}

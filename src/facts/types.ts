@@ -104,10 +104,17 @@ export interface BootSelection {
   resolvedIndexPath?: string
 }
 
+export type BootloaderKind = 'grub' | 'grub2' | 'grub2-bls' | 'systemd-boot' | 'extlinux' | 'unknown'
+
 export interface BootFacts {
   firmware: 'bios' | 'uefi'
   secureBoot: boolean | null
-  bootloader: 'grub' | 'grub2' | 'systemd-boot' | 'extlinux' | 'unknown'
+  /** The boot loader the machine boots with (see bootloaderEvidence); grub2 is GRUB installed as grub2-* (Fedora, SUSE). */
+  bootloader: BootloaderKind
+  /** Why xensetup thinks so: an EFI variable of the running boot, a setting, or the one configuration found. */
+  bootloaderEvidence: string
+  /** Every boot loader whose configuration is on the disk. */
+  bootloaderCandidates: BootloaderKind[]
   grubCfgPath: string | null
   grubEnvPath: string | null
   entries: BootEntry[]
@@ -119,6 +126,8 @@ export interface BootFacts {
   grubDefaults: Record<string, string>
   /** Set only when one of those files cannot be sourced, e.g. "/etc/default/grub line 7: unterminated quote". */
   grubDefaultsError?: string
+  /** UPDATEDEFAULT in /etc/sysconfig/kernel (Fedora): "yes" makes each kernel install the new default entry. */
+  updateDefault: string | null
 }
 
 export interface KernelFacts {

@@ -3,6 +3,7 @@ import {profileFor} from '../distros/profile.js'
 import {type PlanHooks, type RunDocument, Session} from '../engine/session.js'
 import {collectDistro} from '../facts/distro.js'
 import {HostFiles} from '../facts/files.js'
+import {detectInit} from '../facts/init.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
 import type {Host} from '../host/host.js'
 import type {InitContext, InitOptions} from '../steps/context.js'
@@ -23,8 +24,9 @@ export interface InitDocument extends RunDocument {
 /** init: the target's facts and the admin's options → the steps, run through one Session. */
 export async function runInit(target: Host, flags: InitRunFlags, json: boolean, print: (text: string) => void, args: string[] = [], plan?: PlanHooks): Promise<InitDocument> {
   // Whether init can do anything here decides before the lock; the facts its plan uses are read under it.
-  const found = collectDistro(new HostFiles(target))
-  const profile = profileFor(found)
+  const files = new HostFiles(target)
+  const found = collectDistro(files)
+  const profile = profileFor(found, detectInit(files))
   if (!found.supported || !profile) {
     throw new UserError(`${found.name} ${found.versionId ?? ''}`.trim() + `: ${found.supportNote}`, 'run `xensetup doctor` for what this host can do', EXIT.unsupported)
   }

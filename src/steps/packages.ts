@@ -1,4 +1,6 @@
+import path from 'node:path'
 import {grubFiles} from '../distros/profile.js'
+import {globMatches, isGlob} from '../formats/glob.js'
 import type {Change} from '../engine/change.js'
 import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
@@ -48,18 +50,17 @@ function wantedPackages({profile, options}: InitContext): string[] {
 }
 
 /**
- * Package databases that are not text (rpm's sqlite) cannot be read without spawning rpm: there the
- * package counts as installed when the file it exists for is present.
+ * Package databases that are not text (rpm's sqlite) cannot be read without spawning rpm: there a
+ * package counts as installed when a file it installs is present (the profile's `installedWhen`, a
+ * `*` allowed in the last name). A package the profile gives no such file for counts as missing, and
+ * the package manager decides: rpm hosts' device model and OVMF are weak dependencies, absent when
+ * weak dependencies are off, so they cannot be assumed from Xen's own files.
  */
-function isInstalled({facts, host}: InitContext, name: string): boolean {
-  if (facts.packages.inventoryAvailable) {
-    return name in facts.packages.installed
-  }
-  const proof = PROOF_FILES[name]
-  return proof ? proof.some((path) => host.exists(path)) : facts.xen.installed && facts.xen.toolsInstalled
-}
-
-const PROOF_FILES: Record<string, string[]> = {
-  lvm2: ['/usr/sbin/lvm', '/sbin/lvm'],
-  'bridge-utils': ['/usr/sbin/brctl', '/sbin/brctl'],
+function isInstalled({facts, host, profile}: InitContext, name: string): boolean {
+  if (facts.packages.inventoryAvailable) return name in facts.packages.installed
+  return (profile.installedWhen?.[name] ?? []).some((pattern) => {
+    if (!isGlob(pattern)) return host.exists(pattern)
+    const dir = path.posix.dirname(pattern)
+    return host.list(dir).some((entry) => globMatches(path.posix.basename(pattern), entry))
+  })
 }

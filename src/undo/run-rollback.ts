@@ -3,6 +3,7 @@ import {type RunDocument, Session} from '../engine/session.js'
 import {EXIT, UserError} from '../errors.js'
 import {collectDistro} from '../facts/distro.js'
 import {HostFiles} from '../facts/files.js'
+import {detectInit} from '../facts/init.js'
 import {gatherFacts} from '../facts/index.js'
 import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
 import type {Host} from '../host/host.js'
@@ -41,8 +42,9 @@ export async function runRollback(
     if (!json) print('Nothing to roll back: no run in the journal changed this target, or all were rolled back (see `xensetup history`).\n')
     return {mode: flags['dry-run'] ? 'dry-run' : 'apply', root: target.root, run: null, result: 'ok', notices: [], steps: [], rollsBack: null}
   }
-  const distro = collectDistro(new HostFiles(target))
-  const profile = profileFor(distro)
+  const files = new HostFiles(target)
+  const distro = collectDistro(files)
+  const profile = profileFor(distro, detectInit(files))
   if (!profile) throw new UserError(`${distro.name}: no profile to undo with`, 'roll back by hand from the backups in /var/lib/xensetup/backups', EXIT.unsupported)
   const {request} = runRequest('rollback', target, flags, json, print, args)
   const document = await Session.run<RollbackContext>({

@@ -4,6 +4,7 @@ import {type RunDocument, Session} from '../engine/session.js'
 import type {Step} from '../engine/step.js'
 import {collectDistro} from '../facts/distro.js'
 import {HostFiles} from '../facts/files.js'
+import {detectInit} from '../facts/init.js'
 import {gatherFacts} from '../facts/index.js'
 import {DEFAULT_LVM_SYSTEM_DIR} from '../facts/lvm.js'
 import type {Host} from '../host/host.js'
@@ -50,8 +51,9 @@ export async function runUninstall(
   args: string[] = [],
   lvmSystemDir = DEFAULT_LVM_SYSTEM_DIR,
 ): Promise<UninstallDocument> {
-  const found = collectDistro(new HostFiles(target))
-  const profile = profileFor(found)
+  const files = new HostFiles(target)
+  const found = collectDistro(files)
+  const profile = profileFor(found, detectInit(files))
   if (!profile) {
     throw new UserError(`${found.name} ${found.versionId ?? ''}`.trim() + ': xensetup has no profile for it, so it cannot have configured it', 'run `xensetup doctor` for what this host is', EXIT.unsupported)
   }

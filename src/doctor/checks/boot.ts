@@ -8,26 +8,35 @@ export const bootChecks: Check[] = [
     id: 'boot.secure_boot',
     category: 'boot',
     title: 'Secure Boot off',
-    explain: `Xen under Secure Boot is experimental: shim cannot verify xen.gz, and signed GRUB builds (Fedora, RHEL)
-lack multiboot2, so the Xen entry fails with "can't find command 'multiboot2'" or "you need to load a kernel first".
-Disable Secure Boot in the firmware setup, or sign a unified xen.efi yourself (sbsign) and enroll the key.`,
+    explain: `Xen under Secure Boot is not supported by the distributions xensetup knows. Debian's xen.efi and xen.gz
+are not signed with a key shim trusts, and shim-signed GRUB (Debian, Ubuntu, Fedora, RHEL) refuses multiboot2 under
+lockdown or lacks it, so the Xen entry fails with "can't find command 'multiboot2'", "prohibited by secure boot
+policy" or "you need to load a kernel first", and the machine falls back to plain Linux. Disable Secure Boot in the
+firmware setup, or build and sign a unified xen.efi yourself (sbsign) and enroll the key with mokutil.`,
     run: ({facts}) => {
       if (facts.boot.firmware === 'bios') return pass('BIOS boot: no Secure Boot')
       if (facts.boot.secureBoot === null) return skip('Secure Boot state not readable (efivars)')
-      return facts.boot.secureBoot ? warn('Secure Boot is enabled: Xen may not boot', 'disable Secure Boot in the UEFI setup') : pass('UEFI, Secure Boot off')
+      if (!facts.boot.secureBoot) return pass('UEFI, Secure Boot off')
+      const why = facts.distro.family === 'debian' ? "Debian's Xen is not signed, so the Xen entry will not boot" : 'the Xen entry may not boot'
+      return warn(`Secure Boot is enabled: ${why}`, 'disable Secure Boot in the UEFI setup (or sign xen.efi with your own enrolled key)')
     },
   },
   {
     id: 'boot.loader',
     category: 'boot',
     title: 'Boot loader xensetup can drive',
-    explain: `xensetup writes the Xen entry through GRUB's own generator (20_linux_xen). systemd-boot can only start
-xen.efi with a single xen.cfg; extlinux (Alpine) takes Xen options from /etc/update-extlinux.conf.`,
+    explain: `Which boot loader the machine boots with decides where the Xen entry must go. xensetup tells from the
+running boot's EFI variables (LoaderInfo, BootCurrent), SUSE's LOADER_TYPE, or the one loader configuration on the
+disk, and drives GRUB (through its 20_linux_xen generator, or its own where that offers no kernel) and Alpine's
+extlinux (update-extlinux's xen_opts and default). systemd-boot starts Xen only as xen.efi with its own xen.cfg, and
+SUSE's GRUB2-BLS never runs GRUB's generators: init refuses those with the steps to do by hand.`,
     run: ({facts}) => {
       const boot = facts.boot
       if (boot.grubDefaultsError) return fail(`${boot.grubDefaultsError}: grub-mkconfig cannot source it`, 'close the quote, then run `xensetup doctor` again')
-      if (boot.bootloader === 'grub' || boot.bootloader === 'grub2') return pass(`GRUB (${boot.grubCfgPath ?? 'grub.cfg not found'})`)
-      return warn(`boot loader: ${boot.bootloader}`, 'use GRUB to let xensetup manage the Xen entry')
+      if (boot.bootloader === 'grub' || boot.bootloader === 'grub2') return pass(`GRUB: ${boot.bootloaderEvidence}`)
+      if (boot.bootloader === 'extlinux') return pass(`extlinux: ${boot.bootloaderEvidence}`)
+      if (boot.bootloader === 'unknown') return warn(`boot loader unknown: ${boot.bootloaderEvidence}`, 'install GRUB, or leave the boot step out (init --skip boot) and add the Xen entry by hand')
+      return warn(`${boot.bootloader}: ${boot.bootloaderEvidence}; xensetup writes no Xen entry for it`, `${boot.bootloader === 'grub2-bls' ? 'switch to classic GRUB (LOADER_TYPE="grub2-efi")' : 'install GRUB for UEFI'}, or boot xen.efi by hand and run init --skip boot`)
     },
   },
   {
@@ -81,6 +90,27 @@ XenServer), with xl's autoballoon off.`,
       if (!entry?.dom0Mem) return warn('the Xen entry has no dom0_mem: dom0 takes all memory and balloons', INIT_BOOT)
       if (!entry.dom0Mem.includes('max:')) return warn(`dom0_mem=${entry.dom0Mem} has no max: dom0 can balloon up again`, INIT_BOOT)
       return pass(`dom0_mem=${entry.dom0Mem}`)
+    },
+  },
+  {
+    id: 'boot.kernel_update',
+    category: 'boot',
+    title: 'A kernel update keeps Xen the default',
+    dependsOn: ['boot.default_is_xen'],
+    explain: `The default must survive the distribution's own kernel updates, which regenerate the boot menu. It does
+when the default names an entry whose id carries no kernel version (xen-gnulinux-simple-<uuid>, Alpine's xen-lts),
+GRUB_SAVEDEFAULT is not true (else whatever is picked at the menu once becomes the default), and Fedora's
+kernel-install is not told UPDATEDEFAULT=yes in /etc/sysconfig/kernel (else each new kernel becomes the default, and
+the host comes back from its next update without Xen and without its guests).`,
+    run: ({facts, state}) => {
+      if (state === 'bare') return skip('Xen is not installed')
+      const boot = facts.boot
+      if (!boot.xenEntryIsDefault) return skip('the default is not the Xen entry now')
+      const id = boot.defaultEntry?.resolvedId ?? boot.defaultEntry?.raw ?? ''
+      if (boot.updateDefault === 'yes') return fail('UPDATEDEFAULT=yes in /etc/sysconfig/kernel: the next kernel install makes the new kernel, not Xen, the default', INIT_BOOT)
+      if (boot.bootloader !== 'extlinux' && boot.grubDefaults.GRUB_SAVEDEFAULT === 'true') return warn('GRUB_SAVEDEFAULT=true: an entry picked once at the boot menu becomes the default', INIT_BOOT)
+      if (/\d+\.\d+/.test(id) || /^\d+$/.test(id.replace(/^xen-/, ''))) return warn(`the default "${id}" names a kernel version or a position, which the next kernel update changes`, INIT_BOOT)
+      return pass(`the default "${id}" names no kernel version`)
     },
   },
 ]

@@ -83,7 +83,7 @@ the rest), upstream xenstored/xenconsoled units elsewhere, OpenRC scripts on Alp
 condition on /proc/xen/capabilities, so enabling them is harmless on native boots.`,
     run: ({facts}) => {
       const found = facts.xen.services
-      const wanted = profileFor(facts.distro)?.services.enable.filter((name) => name in found) ?? Object.keys(found)
+      const wanted = profileFor(facts.distro, facts.init)?.services.enable.filter((name) => name in found) ?? Object.keys(found)
       if (wanted.length === 0) return fail('none of the distribution\'s Xen services is installed', 'xensetup init --only packages,services')
       const disabled = wanted.filter((name) => !found[name])
       if (disabled.length > 0) return warn(`not enabled: ${disabled.join(', ')}`, 'xensetup init --only services')

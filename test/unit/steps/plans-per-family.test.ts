@@ -85,9 +85,25 @@ describe('boot step per family', () => {
     const change = 'changes' in result ? result.changes[0] : undefined
     expect(change).toMatchObject({kind: 'file', path: '/etc/default/grub'})
     expect(change?.kind === 'file' && change.after).toBe(
-      'GRUB_TIMEOUT=5\nGRUB_CMDLINE_XEN_DEFAULT=""\n# BEGIN xensetup boot\nGRUB_DEFAULT=saved\n' +
+      'GRUB_TIMEOUT=5\nGRUB_CMDLINE_XEN_DEFAULT=""\n# BEGIN xensetup boot\nGRUB_DEFAULT=saved\nGRUB_SAVEDEFAULT=false\nGRUB_DISABLE_SUBMENU=false\n' +
         'GRUB_CMDLINE_XEN_DEFAULT="${GRUB_CMDLINE_XEN_DEFAULT:+$GRUB_CMDLINE_XEN_DEFAULT }dom0_mem=2048M,max:2048M dom0_max_vcpus=1-4"\n# END xensetup boot\n',
     )
+  })
+})
+
+describe('kernel updates keep the Xen default', () => {
+  test('Fedora: UPDATEDEFAULT=no at the end of /etc/sysconfig/kernel, which 20-grub.install sources before resetting saved_entry', async () => {
+    const sysconfig = '# UPDATEDEFAULT specifies if kernel-install should make\n# new kernels the default\nUPDATEDEFAULT=yes\n\n# DEFAULTKERNEL specifies the default kernel package type\nDEFAULTKERNEL=kernel-core\n'
+    root = makeTree(machine(OS.fedora, {'/etc/default/grub': 'GRUB_DEFAULT=saved\n', '/etc/sysconfig/kernel': sysconfig}))
+    const result = await plan(bootStep, contextFor(root))
+    expect(files(result)).toEqual(['/etc/default/grub', '/etc/sysconfig/kernel'])
+    const change = 'changes' in result ? result.changes[1] : undefined
+    expect(change?.kind === 'file' && change.after).toBe(`${sysconfig}# BEGIN xensetup boot\nUPDATEDEFAULT=no\n# END xensetup boot\n`)
+  })
+
+  test.each(['debian12', 'tumbleweed', 'gentoo'] as const)('%s has no kernel-install default reset: no such file is written', async (os) => {
+    root = makeTree(machine(OS[os], {'/etc/default/grub': 'GRUB_DEFAULT=0\n'}))
+    expect(files(await plan(bootStep, contextFor(root)))).not.toContain('/etc/sysconfig/kernel')
   })
 })
 
