@@ -24,12 +24,19 @@ export const bootSettingsStep: Step<UninstallContext> = {
     const dropInDir = profile.boot.dropInDir
     const kept = keepsOverride(context) ? [`kept ${dropInDir}/00-xensetup.cfg: without it the Xen packages' ${XEN_CFG} makes Xen the default again (--purge-packages removes both)`] : []
     const dropIns = dropInDir ? DROP_INS.filter((name) => kept.length === 0 || name !== '00-xensetup.cfg').map((name) => `${dropInDir}/${name}`) : []
-    const paths = [...dropIns, DEFAULTS, OWN_GENERATOR]
-    const changes = [
+    // Blocks in other sourced files: Fedora's kernel-install setting, Alpine's update-extlinux settings.
+    const blocks = [profile.boot.kernelUpdateResets?.file, profile.boot.extlinux?.settings].filter((file): file is string => file !== undefined)
+    const paths = [...dropIns, DEFAULTS, ...blocks, OWN_GENERATOR]
+    const changes: Change[] = [
       ...dropIns.flatMap((file) => undoFile(context, file, byName, WHY)),
       ...undoFile(context, DEFAULTS, withoutBlock(DEFAULTS, 'boot'), WHY),
+      ...blocks.flatMap((file) => undoFile(context, file, withoutBlock(file, 'boot'), WHY)),
       ...undoFile(context, OWN_GENERATOR, ifOurs, 'xensetup\'s generator for the Xen entry'),
     ]
+    const extlinux = profile.boot.extlinux
+    if (extlinux && context.facts.boot.bootloader === 'extlinux' && changes.some((change) => change.kind === 'file' && change.path === extlinux.settings)) {
+      changes.push({kind: 'command', argv: extlinux.update, why: `generate ${extlinux.config} without xensetup's Xen options and default`, rewrites: [extlinux.config]})
+    }
     return {changes, state: stateOf(context, paths, kept)}
   },
 }

@@ -7,7 +7,7 @@ import type {CheckStatus} from '../../../src/doctor/check.js'
 import {runDoctor} from '../../../src/doctor/run-doctor.js'
 import type {DoctorReport} from '../../../src/doctor/report.js'
 import {runCommand} from '../../lib/cli.js'
-import {makeTree, removeTree} from '../../lib/tree.js'
+import {makeTree, removeTree, writeTreeFile} from '../../lib/tree.js'
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/roots/${name}`, import.meta.url))
 const doctor = (name: string) => runDoctor({root: fixture(name), verbose: false})
@@ -96,6 +96,28 @@ describe('what the checks say', () => {
       writeFileSync(`${tree}/proc/mounts`, readFileSync(`${base}/proc/mounts`, 'utf8'))
       rmSync(`${tree}/proc/812`, {recursive: true})
       expect(check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenstored is not running/)})
+    } finally {
+      removeTree(tree)
+    }
+  })
+
+  test('whether the next kernel update keeps Xen the default: a stable id passes; SAVEDEFAULT, a versioned id, UPDATEDEFAULT=yes do not', () => {
+    const tree = makeTree()
+    const kernelUpdate = () => check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'boot.kernel_update')
+    try {
+      cpSync(fixture('debian-13'), tree, {recursive: true, verbatimSymlinks: true})
+      expect(kernelUpdate()).toMatchObject({status: 'pass', detail: 'the default "xen-gnulinux-simple-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18" names no kernel version'})
+      writeFileSync(`${tree}/etc/default/grub.d/zz-local.cfg`, 'GRUB_SAVEDEFAULT=true\n')
+      expect(kernelUpdate()).toMatchObject({status: 'warn', detail: expect.stringMatching(/^GRUB_SAVEDEFAULT=true/)})
+      rmSync(`${tree}/etc/default/grub.d/zz-local.cfg`)
+      const cfg = `${tree}/boot/grub/grub.cfg`
+      // As with GRUB_DISABLE_SUBMENU=y: the top Xen entry's id names its kernel version.
+      const versioned = 'xen-gnulinux-6.12.48+deb13-amd64-advanced-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18'
+      writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('set default="Debian GNU/Linux, with Xen hypervisor"', 'set default="${saved_entry}"').replace("'xen-gnulinux-simple-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18'", `'${versioned}'`))
+      writeFileSync(`${tree}/boot/grub/grubenv`, `# GRUB Environment Block\nsaved_entry=${versioned}\n`.padEnd(1024, '#'))
+      expect(kernelUpdate()).toMatchObject({status: 'warn', detail: expect.stringContaining('names a kernel version or a position')})
+      writeTreeFile(tree, '/etc/sysconfig/kernel', 'UPDATEDEFAULT=yes\n')
+      expect(kernelUpdate()).toMatchObject({status: 'fail', detail: expect.stringMatching(/^UPDATEDEFAULT=yes/)})
     } finally {
       removeTree(tree)
     }

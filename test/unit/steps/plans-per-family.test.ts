@@ -60,6 +60,15 @@ describe('packages step per family', () => {
     expect(install?.slice(-2)).toEqual(['xen-system-amd64', 'qemu-system-xen'])
   })
 
+  test('Fedora (rpm database unread): Xen\'s own files do not prove the device model and OVMF, which are weak dependencies', async () => {
+    const xen = {'/usr/lib/sysimage/rpm/rpmdb.sqlite': '', '/usr/lib/systemd/system/xendomains.service': '', '/boot/xen-4.19.1.gz': '', '/usr/sbin/xl': '', '/usr/sbin/lvm': ''}
+    root = makeTree(machine(OS.fedora, xen))
+    expect(argvs(await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'})))).toEqual([['dnf', 'install', '-y', 'qemu-system-x86-core', 'edk2-ovmf-xen']])
+    removeTree(root)
+    root = makeTree(machine(OS.fedora, {...xen, '/usr/bin/qemu-system-x86_64': '', '/usr/share/edk2/xen/OVMF.fd': ''}))
+    expect(argvs(await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'})))).toEqual([])
+  })
+
   test('Arch has no Xen package: the step fails with how to build it from the AUR', async () => {
     root = makeTree(machine(OS.arch))
     await expect(plan(packagesStep, contextFor(root))).rejects.toThrow(/xen is not installed.*makepkg -si/)
@@ -119,6 +128,11 @@ describe('services step per family', () => {
     expect(argvs(await plan(servicesStep, contextFor(root)))).toEqual(expected)
   })
 
+  test('Gentoo on a systemd profile gets systemctl and the upstream units, not rc-update', async () => {
+    root = makeTree(machine(OS.gentoo, {'/run/systemd/system/.keep': ''}))
+    expect(argvs(await plan(servicesStep, contextFor(root)))).toEqual([['systemctl', 'enable', 'xenstored', 'xenconsoled', 'xen-init-dom0', 'xen-qemu-dom0-disk-backend', 'xendomains']])
+  })
+
   test('once Xen is installed only units that shipped are enabled, and enabled ones are left alone', async () => {
     root = makeTree(
       machine(OS.fedora, {
@@ -164,6 +178,24 @@ describe('xenfs step', () => {
     removeTree(root)
     root = makeTree(machine(OS.debian12, {...base, '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n/dev/sdb1 /srv\n'}))
     await expect(plan(xenfsStep, contextFor(root))).rejects.toThrow(/\/etc\/fstab: line 2 has 2 fields/)
+  })
+})
+
+describe('xenfs step: xl.conf sends guests to the bridge init builds', () => {
+  // SUSE's Patch403 (xl-conf-default-bridge.patch) and Patch404 as packaged.
+  const suse = '#autoballoon="auto"\nautoballoon="off"\n\n# default bridge device to use with vif-bridge hotplug scripts\nvif.default.bridge="br0"\n'
+
+  test('openSUSE\'s packaged vif.default.bridge="br0" becomes xenbr0', async () => {
+    root = makeTree(machine(OS.tumbleweed, {'/etc/xen/xl.conf': suse}))
+    const result = await plan(xenfsStep, contextFor(root))
+    expect('changes' in result && result.changes).toEqual([
+      expect.objectContaining({path: '/etc/xen/xl.conf', after: suse.replace('vif.default.bridge="br0"', 'vif.default.bridge="xenbr0"'), why: expect.stringContaining('was "br0"')}),
+    ])
+  })
+
+  test('without the bridge step the admin\'s bridge is theirs: xl.conf is left as it is', async () => {
+    root = makeTree(machine(OS.tumbleweed, {'/etc/xen/xl.conf': suse}))
+    expect(await plan(xenfsStep, contextFor(root, {steps: ['packages', 'boot', 'services', 'xenfs']}))).toMatchObject({changes: []})
   })
 })
 
