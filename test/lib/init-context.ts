@@ -9,7 +9,7 @@ import {FakeRunner} from './fake-runner.js'
 export function contextFor(root: string, options: Partial<InitOptions> = {}, probe = new FakeRunner()): InitContext {
   const host = new Host(root)
   const facts = gatherFacts(host)
-  const profile = profileFor(facts.distro)
+  const profile = profileFor(facts.distro, facts.init)
   if (!profile) throw new Error(`no profile for ${facts.distro.id}`)
   return {
     host,
