@@ -35,7 +35,13 @@ export async function planGrub(context: InitContext, xen: XenArgs): Promise<Step
   const grubenv = grubenvPath(boot)
   if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`, rewrites: [boot.grubCfg, grubenv]})
   // Our own generator names its entry after the root file system's UUID, known once it has run.
-  const target = entry?.id ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)
+  const target = stableXenId(facts.boot.entries) ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)
+  if (target === undefined && entry !== undefined && changes.length === 0) {
+    throw new StepFailure(
+      `every Xen entry in ${boot.grubCfg} has an id naming its kernel version (${entry.id ?? entry.title}); a default set to one is lost at the next kernel update`,
+      'GRUB_DISABLE_SUBMENU must not be "y" or "true" for 20_linux_xen to write its xen-gnulinux-simple entry: check /etc/default/grub (and grub.d), then run init again',
+    )
+  }
   const selection = options.trialBoot ? facts.boot.nextEntry : facts.boot.defaultEntry
   if (target && selection?.raw !== target) {
     changes.push(
@@ -113,6 +119,15 @@ function keepDefaultOnKernelUpdates({host, profile}: InitContext): Change[] {
   const reset = profile.boot.kernelUpdateResets
   if (!reset) return []
   return managedBlock(host, reset.file, 'boot', `${reset.variable}=${reset.keep}`, `keep the Xen entry the default when a kernel update installs a new kernel (${reset.variable})`)
+}
+
+/**
+ * The top-level Xen entry whose id names no kernel version: 20_linux_xen's xen-gnulinux-simple-<uuid>
+ * (written while submenus are on) or our generator's xen-xensetup-<uuid>. Kernel-versioned ids
+ * (xen-gnulinux-6.11.4-301.fc41.x86_64-advanced-<uuid>) disappear when that kernel is removed.
+ */
+function stableXenId(entries: BootEntry[]): string | undefined {
+  return entries.find((entry) => entry.isXen && entry.submenus.length === 0 && entry.id !== null && !/\d+\.\d+/.test(entry.id))?.id ?? undefined
 }
 
 /** 20_linux_xen names its entry like 10_linux's, with a "xen-" prefix: known before grub.cfg is generated. */

@@ -39,14 +39,24 @@ describe('mergeGrubDefaults', () => {
 })
 
 describe('parseExtlinuxConf', () => {
-  it("reads Alpine's generated menu (DEFAULT menu.c32 + MENU DEFAULT)", () => {
+  it("reads Alpine's generated menu (DEFAULT menu.c32 + MENU DEFAULT): update-extlinux's Xen label first, through COM32 mboot.c32", () => {
     expect(parseExtlinuxConf(fixture('alpine-3.20', '/boot/extlinux.conf'))).toEqual({
       defaultLabel: 'lts',
       entries: [
         {
+          title: 'Xen + Linux lts',
+          id: 'xen-lts',
+          indexPath: '0',
+          submenus: [],
+          isXen: true,
+          xenArgs: 'dom0_mem=384M',
+          dom0Mem: '384M',
+          kernelArgs: 'root=UUID=8e2d4c6a-1b3f-4a5e-9c7d-0f1e2d3c4b5a modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4',
+        },
+        {
           title: 'Linux lts',
           id: 'lts',
-          indexPath: '0',
+          indexPath: '1',
           submenus: [],
           isXen: false,
           kernelArgs: 'root=UUID=8e2d4c6a-1b3f-4a5e-9c7d-0f1e2d3c4b5a modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4',

@@ -1,4 +1,6 @@
 import {describe, expect, it} from '@jest/globals'
+import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 
 import {detectIommu, kernelLogSaysVtDisabled, parseCpuinfo, virtualizationSupport} from '../../../src/facts/cpu.js'
 import {fixture} from './fixtures.js'
@@ -13,7 +15,7 @@ describe('parseCpuinfo + virtualizationSupport', () => {
     ['unknown-distro', 'amd', 'svm', null, true, 2, 2, false], // K8: SVM without NPT
     ['arch', 'intel', null, null, true, 2, 2, false], // no VT-x at all
     ['ubuntu-22.04', 'intel', null, null, true, 2, 2, false], // VT-x locked off by firmware
-    ['alpine-3.20', 'intel', null, null, false, 2, 1, false], // 32-bit Atom: no lm
+    ['alpine-3.20', 'intel', 'vmx', 'ept', true, 2, 2, false],
     ['ubuntu-24.04', 'intel', null, null, true, 2, 1, true], // EC2 guest
     ['manjaro', 'intel', 'vmx', 'ept', true, 2, 2, true], // KVM guest with nested VMX
     ['debian-13', 'intel', null, null, true, 2, 2, true], // Xen dom0: flags filtered
@@ -25,6 +27,12 @@ describe('parseCpuinfo + virtualizationSupport', () => {
     expect(cpu.threads).toBe(threads)
     expect(cpu.cores).toBe(cores)
     expect(cpu.flags.includes('hypervisor')).toBe(hypervisorFlag)
+  })
+
+  it('a 32-bit CPU (an Atom N270, which no 64-bit Xen runs on) has no long mode and no virtualization', () => {
+    const cpu = parseCpuinfo(readFileSync(fileURLToPath(new URL('../../fixtures/cpuinfo/atom-n270-32bit', import.meta.url)), 'utf8'))
+    expect(virtualizationSupport(cpu)).toEqual({virtualization: null, slat: null, longMode: false})
+    expect([cpu.threads, cpu.cores]).toEqual([2, 1])
   })
 
   it('reads the model and the vmx flags line', () => {

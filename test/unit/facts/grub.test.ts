@@ -69,11 +69,13 @@ describe('parseGrubCfg (Fedora BLS)', () => {
     bls(`${machine}-6.11.3-300.fc41.x86_64`),
   ])
 
-  it('places BLS entries where blscfg runs, before later menuentries', () => {
-    expect(flattenMenu(config.menu).map((entry) => [entry.indexPath, entry.title])).toEqual([
-      ['0', 'Fedora Linux (6.11.4-301.fc41.x86_64) 41 (Server Edition)'],
-      ['1', 'Fedora Linux (6.11.3-300.fc41.x86_64) 41 (Server Edition)'],
-      ['2', 'UEFI Firmware Settings'],
+  it('places BLS entries where blscfg runs, before the later menuentries (20_linux_xen\'s, flat as GRUB_DISABLE_SUBMENU=true makes them)', () => {
+    expect(flattenMenu(config.menu).map((entry) => [entry.indexPath, entry.title, entry.isXen])).toEqual([
+      ['0', 'Fedora Linux (6.11.4-301.fc41.x86_64) 41 (Server Edition)', false],
+      ['1', 'Fedora Linux (6.11.3-300.fc41.x86_64) 41 (Server Edition)', false],
+      ['2', 'Fedora, with Xen 4.19.0 and Linux 6.11.4-301.fc41.x86_64', true],
+      ['3', 'Fedora, with Xen 4.19.0 and Linux 6.11.3-300.fc41.x86_64', true],
+      ['4', 'UEFI Firmware Settings', false],
     ])
   })
 

@@ -61,6 +61,9 @@ describe('parseApkInstalled', () => {
       'linux-lts': '6.6.58-r0',
       openrc: '0.54-r1',
       syslinux: '6.04_pre1-r15',
+      xen: '4.18.3-r0',
+      'xen-hypervisor': '4.18.3-r0',
+      'xen-libs': '4.18.3-r0',
     })
   })
 })
