@@ -1,9 +1,9 @@
 import path from 'node:path'
 import {grubFiles} from '../distros/profile.js'
-import {globMatches, isGlob} from '../formats/glob.js'
 import type {Change} from '../engine/change.js'
 import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
+import {globMatches, isGlob} from '../formats/glob.js'
 import type {InitContext} from './context.js'
 
 /**
