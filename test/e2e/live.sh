@@ -32,6 +32,8 @@ INIT_BOOT_TIMEOUT="${E2E_INIT_BOOT_TIMEOUT:-1500}"
 BOOTS=7
 
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
+# The journey's firmware is SeaBIOS with the boot ISO; E2E_FIRMWARE=uefi is run.sh's (--root) only.
+[[ "${E2E_FIRMWARE:-bios}" == bios ]] || e2e_die "E2E_FIRMWARE=${E2E_FIRMWARE} is for E2E_MODE=root only; the live journey boots BIOS"
 e2e_install_traps
 base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/live-$SUITE-$$}"
 

@@ -10,6 +10,10 @@
 #
 # Environment:
 #   E2E_SUITE=bookworm|trixie   Debian release of the guest (default bookworm)
+#   E2E_FIRMWARE=bios|uefi      bios (default): MBR disk, SeaBIOS boots a GRUB ISO that
+#                               hands over to the disk's grub.cfg; uefi: GPT disk with an
+#                               EFI system partition and GRUB EFI installed on it
+#                               (grub-install in the image), OVMF boots the disk itself
 #   E2E_CONFIGURE=init|manual   init: run `xensetup init` (default); manual: the
 #                               harness configures the image by hand the way
 #                               init is expected to (proves the harness itself)
@@ -44,6 +48,7 @@ esac
 . "$HERE/lib/dom0-checks.sh"
 
 SUITE="${E2E_SUITE:-bookworm}"
+FIRMWARE="${E2E_FIRMWARE:-bios}"
 CONFIGURE="${E2E_CONFIGURE:-init}"
 GUEST_MODE="${E2E_GUEST:-xensetup}"
 UPLINK="${E2E_UPLINK:-ens3}"
@@ -57,9 +62,16 @@ INIT_DOM0_MEM="${E2E_DOM0_MEM:-1024M}"
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
 [[ "$CONFIGURE" == init || "$CONFIGURE" == manual ]] || e2e_die "E2E_CONFIGURE must be init or manual"
 [[ "$GUEST_MODE" == xensetup || "$GUEST_MODE" == manual ]] || e2e_die "E2E_GUEST must be xensetup or manual"
+[[ "$FIRMWARE" == bios || "$FIRMWARE" == uefi ]] || e2e_die "E2E_FIRMWARE must be bios or uefi"
+# The image (base-image.sh) and the machine that boots it (qemu.sh) have the same firmware.
+BASE_FIRMWARE="$FIRMWARE"
+QEMU_FIRMWARE="$FIRMWARE"
 
 e2e_install_traps
-base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$SUITE-$$}"
+# What the run is called (work dir, results): the suite, and the firmware unless it is the default.
+RUN_NAME="$SUITE"
+[[ "$FIRMWARE" == bios ]] || RUN_NAME+="-$FIRMWARE"
+base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$RUN_NAME-$$}"
 NEG_IMG="$WORK/negative.img"
 BASE_EXTRA_IMAGES+=("$NEG_IMG")
 
@@ -127,6 +139,91 @@ EOF
   chroot_leave "$mnt"
 }
 
+# ------------------------------------------------------------------------------
+# Kernel-update survival: after init, the distro updates its kernel the way it really does, and the
+# Xen entry must still be GRUB's default. A kernel package's postinst runs /etc/kernel/postinst.d,
+# whose zz-update-grub regenerates grub.cfg (20_linux_xen included) with everything in
+# /etc/default/grub.d; grubenv's saved_entry is left alone, so it must still name an entry that
+# exists. The boot that follows then boots that very grub.cfg.
+
+# grubenv_saved_entry GRUBENV -> saved_entry's value ("" when unset). grubenv is 1024 bytes padded with #.
+grubenv_saved_entry() { { tr -d '\r' <"$1" 2>/dev/null || true; } | sed -n 's/^saved_entry=//p' | head -n1; }
+
+# grub_cfg_entry GRUBCFG ID -> the lines of the menuentry (or submenu) with that id, up to its closing brace.
+grub_cfg_entry() {
+  awk -v id="$2" '
+    !on && /^[[:space:]]*(menuentry|submenu)[[:space:]]/ && index($0, "$menuentry_id_option '\''" id "'\''") { on = 1 }
+    on { print }
+    on && /^[[:space:]]*}[[:space:]]*$/ { exit }' "$1"
+}
+
+# kernel_update_package MNT -> "install PKG" for another ABI of the image's own (dom0-capable) flavour that
+# the archive carries (apt's lists are init's: it ran apt-get update), newest first; else "reinstall PKG",
+# the installed kernel again (dpkg runs the same prerm/postinst as for an upgrade). cloud-amd64 has no
+# dom0 support and rt-amd64 is another kernel; neither is what an update of this server brings.
+kernel_update_package() {
+  local mnt="$1" installed other
+  installed="$(chroot_run "$mnt" dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' 'linux-image-[0-9]*' 2>/dev/null \
+    | awk '$2 ~ /^ii/ { print $1 }' | sort -V | tail -n1 || true)"
+  [[ -n "$installed" ]] || { e2e_log "no linux-image-<abi> package installed in the image"; return 1; }
+  other="$(chroot_run "$mnt" apt-cache search --names-only '^linux-image-[0-9].*-amd64$' 2>/dev/null | awk '{ print $1 }' \
+    | grep -vE -- '-(cloud|rt)-amd64$' | grep -vxF "$installed" | sort -V | tail -n1 || true)"
+  if [[ -n "$other" ]]; then echo "install $other"; else echo "reinstall $installed"; fi
+}
+
+# kernel_update MNT: the kernel update in the configured image, then the assertions over its grub files.
+kernel_update() {
+  local mnt="$1" cfg="$1/boot/grub/grub.cfg" env="$1/boot/grub/grubenv" log="$WORK/kernel-update.log"
+  local how pkg ver before_entry before_stamp after_entry id entry r=0 rc=0 t0 secs opts=()
+  before_entry="$(grubenv_saved_entry "$env")"
+  before_stamp="$(stat -c %y "$cfg" 2>/dev/null || true)"
+  t0="${EPOCHREALTIME/,/.}"
+  chroot_enter "$mnt"
+  chroot_block_services "$mnt"
+  if read -r how pkg < <(kernel_update_package "$mnt"); then
+    [[ "$how" != reinstall ]] || opts=(--reinstall)
+    e2e_log "kernel update: apt-get install ${opts[*]:+${opts[*]} }$pkg (saved_entry=${before_entry:-<unset>})"
+    chroot_run "$mnt" apt-get install -y -q --no-install-recommends "${opts[@]}" "$pkg" >"$log" 2>&1 || rc=$?
+    ((rc == 0)) || tail -n 30 "$log" >&2
+  else
+    how=none pkg="<none>" rc=1
+  fi
+  chroot_unblock_services "$mnt"
+  chroot_leave "$mnt"
+  secs="$(awk -v a="$t0" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.0f", b - a }')"
+  e2e_log "kernel update: apt-get exit $rc after ${secs}s (log: $log)"
+  assert "kernel update: apt-get install ${opts[*]:+${opts[*]} }$pkg exits 0" "$rc" "exit $rc, see $log"
+
+  # The hook really regenerated grub.cfg: a new file, which lists a newly installed kernel by name.
+  ver="${pkg#linux-image-}"
+  r=0; [[ -n "$before_stamp" && "$(stat -c %y "$cfg" 2>/dev/null || true)" != "$before_stamp" ]] || r=1
+  grep -qF "/vmlinuz-$ver " "$cfg" || r=1
+  assert "kernel update: /etc/kernel/postinst.d regenerated grub.cfg${ver:+ (with vmlinuz-$ver)}" $r \
+    "grub.cfg $(stat -c %y "$cfg" 2>/dev/null || echo missing), before: ${before_stamp:-missing}"
+
+  after_entry="$(grubenv_saved_entry "$env")"
+  id="${after_entry##*>}"
+  r=0; [[ -n "$after_entry" && "$after_entry" == "$before_entry" && "$id" == xen-* ]] || r=1
+  assert "kernel update: grubenv's saved_entry is still init's Xen entry (${before_entry:-<unset>})" $r "now: ${after_entry:-<unset>}"
+  # saved_entry may be a path (submenu>entry): every id on it must exist; the last one must boot Xen
+  # with the dom0_mem init configured.
+  r=0
+  while IFS= read -r -d '>' id; do
+    [[ -n "$id" && -n "$(grub_cfg_entry "$cfg" "$id")" ]] || r=1
+  done <<<"${after_entry}>"
+  entry="$(grub_cfg_entry "$cfg" "${after_entry##*>}")"
+  grep -qE '^[[:space:]]*multiboot2?[[:space:]].*[[:space:]]dom0_mem=' <<<"$entry" || r=1
+  assert "kernel update: grub.cfg has that entry, booting Xen with dom0_mem" $r \
+    "$(grep -E '^[[:space:]]*(menuentry|multiboot2?|module2?)[[:space:]]' <<<"$entry" | cut -c1-160 | tr '\n' ';' || true)"
+  r=0; grep -qE '^[[:space:]]*set default="\$\{saved_entry\}"' "$cfg" || r=1
+  assert "kernel update: grub.cfg's default is still grubenv's saved_entry" $r \
+    "$(grep -E '^[[:space:]]*set default=' "$cfg" | tr '\n' ';' || true)"
+
+  # The domU boots dom0's own kernel with modules built for it: an update that brought a newer
+  # kernel changes which one the Xen entry boots (the newest), so the guest's initramfs follows.
+  guest_initrd_build "$mnt" "$mnt/var/lib/xensetup-e2e/guest-initrd.img"
+}
+
 # Test-only, like the serial console: xenconsoled logs every guest console to
 # /var/log/xen/console/guest-NAME.log, where the probe reads what its guest printed
 # (`xl console` wants a terminal). Debian 12 and 13 start xenconsoled from
@@ -189,7 +286,7 @@ check_negative() {
 # One function, called on the last line: bash has read the whole file before the run starts, so
 # editing this script while it runs cannot derail it.
 main() {
-  e2e_log "suite=$SUITE configure=$CONFIGURE work=$WORK"
+  e2e_log "suite=$SUITE firmware=$FIRMWARE configure=$CONFIGURE work=$WORK"
 
   base_image_make "$SUITE" "$UPLINK" prepare_root
   [[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
@@ -206,6 +303,11 @@ main() {
   assert "configure step ($CONFIGURE) exits 0" "$cfg_rc" "exit $cfg_rc"
   read_expectations "$MNT" "$VG_LOOP"
   enable_guest_console_log "$MNT"
+  # Only after init: the by-hand configuration saves no default entry.
+  if [[ "$CONFIGURE" == init && "$cfg_rc" == 0 ]]; then
+    e2e_phase "kernel update (after init)"
+    kernel_update "$MNT"
+  fi
   img_umount "$MNT"
   img_detach "$VG_IMG"
 
@@ -226,7 +328,7 @@ main() {
   e2e_phase ""
 
   e2e_print_phases
-  e2e_results "$SUITE, configure=$CONFIGURE"
+  e2e_results "$RUN_NAME, configure=$CONFIGURE"
 }
 
 main "$@"; exit $?

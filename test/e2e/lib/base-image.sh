@@ -3,9 +3,19 @@
 # in it (serial console, GRUB's modules where grub-install puts them, node and xensetup the way a user
 # installs them), made into a partitioned disk image with a grub.cfg of its own, a blank disk for the
 # VG and the boot ISO. Source it after common.sh, disk-image.sh, chroot.sh and qemu.sh.
+#
+# BASE_FIRMWARE=uefi (the proof sets it from E2E_FIRMWARE; QEMU_FIRMWARE must match): a UEFI server
+# instead. GPT with the same ext4 root as partition 1 and an EFI system partition (FAT32, in fstab on
+# /boot/efi) as partition 2; GRUB EFI installed the way Debian does it (grub-efi-amd64-bin from the
+# mirror, then grub-install --target=x86_64-efi --removable --no-nvram in the image, so OVMF's
+# fallback path EFI/BOOT/BOOTX64.EFI loads the disk's /boot/grub/grub.cfg). No boot ISO and no
+# i386-pc modules: the firmware boots the disk itself.
 
 BASE_ROOT_MIB=4096
 BASE_VG_MIB=256
+BASE_FIRMWARE=bios
+BASE_ESP_MIB=64
+BASE_ESP_ID=""   # uefi: the ESP's FAT volume id (8 hex digits), fstab's UUID=XXXX-XXXX
 # A file only the disk to boot has: the boot ISO's GRUB looks for it.
 BASE_MARKER=/.xensetup-e2e-disk
 
@@ -20,6 +30,7 @@ base_workdir() {
   VG_IMG="$WORK/vg.img"
   MNT="$WORK/mnt"
   ISO="$WORK/boot.iso"
+  [[ "$BASE_FIRMWARE" == bios ]] || ISO=""
   e2e_on_exit base_workdir_cleanup
 }
 base_workdir_cleanup() {
@@ -29,7 +40,9 @@ base_workdir_cleanup() {
   for img in "$VG_IMG" "$ROOT_IMG" "${BASE_EXTRA_IMAGES[@]}"; do img_detach "$img" 2>/dev/null || true; done
   if [[ "${E2E_KEEP:-0}" != 1 ]]; then
     rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
-    rm -f "$ROOT_IMG" "$VG_IMG" "$ISO" "${BASE_EXTRA_IMAGES[@]}"
+    rm -f "$ROOT_IMG" "$VG_IMG" ${ISO:+"$ISO"} "${BASE_EXTRA_IMAGES[@]}"
+    # uefi: each disk's NVRAM (qemu_boot keeps one beside it).
+    for img in "$ROOT_IMG" "${BASE_EXTRA_IMAGES[@]}"; do rm -f "$img.OVMF_VARS.fd"; done
   fi
 }
 
@@ -38,6 +51,11 @@ base_workdir_cleanup() {
 base_image_make() {
   local suite="$1" uplink="$2" prepare="$3" root_uuid
   e2e_phase "host packages"
+  if [[ "$BASE_FIRMWARE" == uefi ]]; then
+    # fusefat: the ESP is mounted with FUSE where the kernel has no vfat (lib/disk-image.sh).
+    E2E_HOST_NEEDS+=("mkfs.fat:dosfstools" "${QEMU_OVMF_CODE}:ovmf" "fusefat:fusefat")
+    BASE_ESP_ID="$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
+  fi
   e2e_ensure_host_packages
 
   e2e_phase "debian root ($suite, cached)"
@@ -62,9 +80,15 @@ base_image_prepare() {
   printf 'UPLINK=%q\n' "$uplink" >"$r/etc/xensetup-e2e/expect"
   install -m 755 "$E2E_DIR/guest/xensetup-e2e-probe" "$r/usr/local/sbin/xensetup-e2e-probe"
   install -m 644 "$E2E_DIR/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
-  # A BIOS server's /boot/grub/i386-pc, as grub-install leaves it; the boot ISO
-  # switches $prefix to the disk so grubenv/saved_entry behave as on hardware.
-  qemu_install_grub_modules "$r"
+  if [[ "$BASE_FIRMWARE" == uefi ]]; then
+    # What Debian's installer writes for the ESP.
+    echo "UUID=${BASE_ESP_ID:0:4}-${BASE_ESP_ID:4:4} /boot/efi vfat umask=0077 0 1" >>"$r/etc/fstab"
+    mkdir -p "$r/boot/efi"
+  else
+    # A BIOS server's /boot/grub/i386-pc, as grub-install leaves it; the boot ISO
+    # switches $prefix to the disk so grubenv/saved_entry behave as on hardware.
+    qemu_install_grub_modules "$r"
+  fi
 
   # xensetup as a user installs it today: node (the host's; same or older glibc than the guest), the
   # built project in /opt/xensetup, and `xensetup` on PATH.
@@ -73,20 +97,56 @@ base_image_prepare() {
   mkdir -p "$r/opt/xensetup"
   tar -C "$REPO_ROOT" --anchored --exclude=./.git --exclude=./.cache --exclude=./coverage \
       --exclude=./test --exclude=./src -cf - . | tar -C "$r/opt/xensetup" -xf -
+  # A work tree whose node_modules is a link to another checkout's would leave the image a dangling
+  # link (bin/run.js: "Cannot find package '@oclif/core'"): the image gets what it points to.
+  if [[ -L "$REPO_ROOT/node_modules" ]]; then
+    rm -f "$r/opt/xensetup/node_modules"
+    cp -a "$(readlink -f "$REPO_ROOT/node_modules")" "$r/opt/xensetup/node_modules"
+  fi
   ln -sfn /opt/xensetup/bin/run.js "$r/usr/local/bin/xensetup"
   [[ -d "$r/opt/xensetup/dist" ]] || e2e_log "WARNING: $REPO_ROOT/dist missing (npm run build): xensetup will fail in the guest"
 }
 
+# base_install_grub_efi MNT LOG: GRUB for UEFI in the mounted image (ESP on MNT/boot/efi), as Debian
+# installs it: the package from the mirror, grub-install into the ESP's removable-media path (no NVRAM
+# entry: the firmware finds EFI/BOOT/BOOTX64.EFI by itself). Its core image searches the root file
+# system by UUID and loads /boot/grub/grub.cfg from it, with x86_64-efi modules in /boot/grub.
+base_install_grub_efi() {
+  local mnt="$1" log="$2" rc=0
+  chroot_block_services "$mnt"
+  { chroot_run "$mnt" apt-get update -q \
+      && chroot_run "$mnt" apt-get install -y -q --no-install-recommends grub-efi-amd64-bin dosfstools \
+      && chroot_run "$mnt" apt-get clean \
+      && chroot_run "$mnt" grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram; } \
+    >"$log" 2>&1 || rc=$?
+  chroot_unblock_services "$mnt"
+  if ((rc != 0)) || [[ ! -s "$mnt/boot/efi/EFI/BOOT/BOOTX64.EFI" || ! -d "$mnt/boot/grub/x86_64-efi" ]]; then
+    tail -n 30 "$log" >&2
+    e2e_log "GRUB EFI install failed (exit $rc), log: $log"
+    return 1
+  fi
+  e2e_log "GRUB EFI: $(tail -n 2 "$log" | tr '\n' ' ')"
+}
+
 # base_image_build ROOT_DIR ROOT_IMG VG_IMG ISO UUID: the prepared tree becomes the boot disk (the tree
-# is removed), with the grub.cfg a server has before anyone installs Xen; a blank VG disk; the ISO.
+# is removed), with the grub.cfg a server has before anyone installs Xen; a blank VG disk; the ISO
+# (uefi: GRUB EFI on the disk's ESP instead, no ISO).
 base_image_build() {
   local root_dir="$1" root_img="$2" vg_img="$3" iso="$4" root_uuid="$5" mnt
-  img_create "$root_dir" "$root_img" "$BASE_ROOT_MIB" xs-root "$root_uuid"
+  if [[ "$BASE_FIRMWARE" == uefi ]]; then
+    img_create_uefi "$root_dir" "$root_img" "$BASE_ROOT_MIB" xs-root "$root_uuid" "$BASE_ESP_MIB" "$BASE_ESP_ID"
+  else
+    img_create "$root_dir" "$root_img" "$BASE_ROOT_MIB" xs-root "$root_uuid"
+  fi
   rm -rf --one-file-system "$root_dir"
   img_blank "$vg_img" "$BASE_VG_MIB"
   mnt="$(mktemp -d)"
   img_mount "$root_img" "$mnt" >/dev/null
   chroot_enter "$mnt"
+  if [[ "$BASE_FIRMWARE" == uefi ]] && ! base_install_grub_efi "$mnt" "$root_img.grub-efi.log"; then
+    chroot_leave "$mnt"; img_umount "$mnt"; rmdir "$mnt"
+    e2e_die "GRUB EFI install on the base image failed"
+  fi
   if ! chroot_run "$mnt" update-grub 2>"$root_img.grub.log"; then
     cat "$root_img.grub.log" >&2; chroot_leave "$mnt"; img_umount "$mnt"; rmdir "$mnt"
     e2e_die "update-grub on the base image failed"
@@ -95,5 +155,5 @@ base_image_build() {
   grep -q "root=UUID=$root_uuid" "$mnt/boot/grub/grub.cfg" || { img_umount "$mnt"; rmdir "$mnt"; e2e_die "base grub.cfg has no root=UUID=$root_uuid"; }
   img_umount "$mnt"
   rmdir "$mnt"
-  qemu_make_iso "$iso" "$BASE_MARKER"
+  [[ "$BASE_FIRMWARE" == uefi ]] || qemu_make_iso "$iso" "$BASE_MARKER"
 }

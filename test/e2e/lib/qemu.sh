@@ -2,7 +2,9 @@
 # QEMU (TCG) boot through GRUB: a grub-mkrescue ISO whose grub.cfg finds the
 # disk by a marker file and hands over to the disk's own /boot/grub/grub.cfg,
 # so the entry that the distro's grub-mkconfig made the default is what boots.
-# Source it after common.sh.
+# QEMU_FIRMWARE=uefi: OVMF instead of SeaBIOS and no ISO: the firmware boots the disk's own
+# EFI/BOOT/BOOTX64.EFI (GRUB EFI, installed on the image: lib/base-image.sh), which loads the same
+# grub.cfg. Source it after common.sh.
 
 # Guest hardware, fixed so that the guest's interface name is predictable:
 # virtio-net at PCI slot 3 -> "ens3" (ACPI slot number naming, also under Xen).
@@ -13,6 +15,11 @@ QEMU_VG_ADDR=0x5
 # virt_caps (what `guest create --nested` asks for); without it Xen reports "HAP not detected".
 # It changes nothing else in Xen's boot log.
 QEMU_CPU=qemu64,+svm,+npt
+QEMU_FIRMWARE=bios
+# Debian's ovmf: the build without Secure Boot (no SMM needed, so the default i440fx machine stays),
+# and the template of its variable store, copied once per disk (qemu_boot).
+QEMU_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+QEMU_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
 # qemu_make_iso ISO MARKER: MARKER is a path (e.g. /.xensetup-e2e-1234) that
 # exists only on the disk to boot. The disk needs /boot/grub/i386-pc/ with the
@@ -58,6 +65,9 @@ qemu_install_grub_modules() {
 # (QEMU killed at once: a panicked guest never powers off; QEMU_KILL_ON_PANIC=0
 # leaves it to whatever resets the machine, as Xen does when dom0 dies). QEMU is
 # killed on every exit path of the caller too (cleanup stack).
+# QEMU_FIRMWARE=uefi: ISO is ignored (pass ""); OVMF's code read-only, its variables in
+# ROOT_IMG.OVMF_VARS.fd (made from the template on first boot, kept like a machine's NVRAM), and the
+# root disk first in the boot order (bootindex), so the firmware boots it rather than trying PXE.
 QEMU_PID=""
 qemu_kill() {
   if [[ -n "$QEMU_PID" ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
@@ -69,16 +79,23 @@ qemu_kill() {
   QEMU_PID=""
 }
 qemu_boot() {
-  local iso="$1" root_img="$2" vg_img="$3" log="$4" timeout_s="$5" rc=0 waited=0
+  local iso="$1" root_img="$2" vg_img="$3" log="$4" timeout_s="$5" rc=0 waited=0 boot=() root_opts=""
+  if [[ "$QEMU_FIRMWARE" == uefi ]]; then
+    [[ -e "$root_img.OVMF_VARS.fd" ]] || cp "$QEMU_OVMF_VARS" "$root_img.OVMF_VARS.fd"
+    boot=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$QEMU_OVMF_CODE"
+          -drive "if=pflash,format=raw,unit=1,file=$root_img.OVMF_VARS.fd")
+    root_opts=",bootindex=0"
+  else
+    boot=(-drive "file=$iso,media=cdrom,if=ide,readonly=on" -boot order=d)
+  fi
   # shellcheck disable=SC2054  # commas are QEMU option syntax
   local args=(
     -accel tcg -cpu "$QEMU_CPU" -m 2048 -smp 2
     -nographic -serial "file:$log" -monitor none -parallel none
     -no-reboot
-    -drive "file=$iso,media=cdrom,if=ide,readonly=on"
-    -boot order=d
+    "${boot[@]}"
     -drive "file=$root_img,format=raw,if=none,id=root,cache=unsafe"
-    -device "virtio-blk-pci,drive=root,addr=$QEMU_ROOT_ADDR"
+    -device "virtio-blk-pci,drive=root,addr=$QEMU_ROOT_ADDR$root_opts"
     -netdev user,id=net0
     -device "virtio-net-pci,netdev=net0,addr=$QEMU_NIC_ADDR,romfile="
   )
