@@ -41,6 +41,12 @@ export interface BootProfile {
   /** Clears grubenv's saved_entry: where GRUB_DEFAULT is not "saved", a saved Xen entry is only a leftover. */
   unsetDefault: string[]
   dropInDir?: string
+  /**
+   * Where the distro's 20_linux_xen looks for a kernel's config, when it differs from upstream's
+   * (/boot/config-{version}, /etc/kernels/kernel-config-{version}); {version} is the image name after its
+   * prefix (vmlinuz-lts: "lts"), a `*` allowed. Alpine's patched script finds config-<release>-<flavour>.
+   */
+  kernelConfigs?: string[]
   /** A sourced setting by which the distro's kernel updates reset the default entry, and the value that stops it. */
   kernelUpdateResets?: {file: string; variable: string; keep: string}
   /** Alpine's extlinux: Xen options and the default label live in update-extlinux's settings file. */

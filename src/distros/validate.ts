@@ -68,10 +68,11 @@ export function validateProfileFile(file: string, data: unknown, family: string)
         oneTime: argv,
         unsetDefault: argv,
         dropInDir: string,
+        kernelConfigs: strings,
         kernelUpdateResets: object({file: string, variable: string, keep: string}),
         extlinux: object({settings: string, config: string, update: argv}),
       },
-      ['dropInDir', 'kernelUpdateResets', 'extlinux'],
+      ['dropInDir', 'kernelConfigs', 'kernelUpdateResets', 'extlinux'],
     )(value, key)
     const {mechanism, dropInDir} = value as Json
     if (mechanism === 'grub-dropin' && dropInDir === undefined) fail(`${key}.dropInDir`, 'is missing (grub-dropin writes there)')
@@ -110,9 +111,10 @@ export function validateProfileFile(file: string, data: unknown, family: string)
     },
     ['refresh', 'prebuilt', 'installedWhen', 'variants'],
   )(data, '')
-  const {installedWhen, packages} = data as {installedWhen?: Json; packages: Record<string, string[]>}
+  const {installedWhen, packages, variants = []} = data as {installedWhen?: Json; packages: Record<string, string[]>; variants?: Array<{packages?: Record<string, string[]>}>}
   if (installedWhen) {
-    const unproven = Object.values(packages).flat().filter((name) => !(name in installedWhen))
+    const named = [packages, ...variants.map((variant) => variant.packages ?? {})].flatMap((lists) => Object.values(lists).flat())
+    const unproven = [...new Set(named)].filter((name) => !(name in installedWhen))
     if (unproven.length > 0) fail('installedWhen', `has no file for ${unproven.join(', ')}: without one the package would always count as missing`)
   }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import {EXTLINUX_CONFIGS, GRUB_CONFIGS, detectBootloader} from './bootloader.js'
+import {detectBootloader} from './bootloader.js'
 import {parseExtlinuxConf} from './extlinux.js'
 import type {HostFiles} from './files.js'
 import {type MenuItem, flattenMenu, parseBlsEntry, parseGrubCfg, parseGrubEnv, resolveSelector} from './grub.js'
@@ -56,10 +56,8 @@ export function collectBoot(files: HostFiles): BootFacts {
   }
 
   // The menu read is the one the detected loader boots; an undecided GRUB/extlinux disk shows GRUB's.
-  const extlinuxPath = EXTLINUX_CONFIGS.find((candidate) => files.exists(candidate))
-  if (loader.kind === 'extlinux' && extlinuxPath) return {...boot, ...extlinuxMenu(files, extlinuxPath)}
-  const grub = GRUB_CONFIGS.find((candidate) => files.exists(candidate.path))
-  if (grub && ['grub', 'grub2', 'unknown'].includes(loader.kind)) return {...boot, ...grubMenu(files, grub.path), grubCfgPath: grub.path}
+  if (loader.kind === 'extlinux' && loader.extlinuxConf) return {...boot, ...extlinuxMenu(files, loader.extlinuxConf)}
+  if (loader.grubCfg && ['grub', 'grub2', 'unknown'].includes(loader.kind)) return {...boot, ...grubMenu(files, loader.grubCfg), grubCfgPath: loader.grubCfg}
   return boot
 }
 
@@ -146,4 +144,12 @@ export function xenEntry(boot: Pick<BootFacts, 'entries' | 'defaultEntry'>): Boo
 /** The value of a Xen option on an entry's command line: the last one, as Xen reads them in order. */
 export function xenOption(entry: BootEntry, name: string): string | undefined {
   return xenOptionValue(entry.xenArgs ?? '', name)
+}
+
+/**
+ * Whether a menu entry id names a kernel version (xen-gnulinux-6.11.4-301.fc41.x86_64-advanced-<uuid>):
+ * such an entry is gone once that kernel is removed. UUID-based ids have no dotted numbers.
+ */
+export function namesKernelVersion(id: string): boolean {
+  return /\d+\.\d+/.test(id)
 }

@@ -6,12 +6,12 @@ const EFI_GLOBAL = '8be4df61-93ca-11d2-aa0d-00e098032b8c'
 /** systemd's boot loader interface: set by systemd-boot (and loaders implementing it) for the running boot. */
 const LOADER_INFO = '/sys/firmware/efi/efivars/LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f'
 
-export const GRUB_CONFIGS = [
+const GRUB_CONFIGS = [
   {path: '/boot/grub/grub.cfg', kind: 'grub'},
   {path: '/boot/grub2/grub.cfg', kind: 'grub2'},
 ] as const
-export const SYSTEMD_BOOT_CONFIGS = ['/boot/loader/loader.conf', '/boot/efi/loader/loader.conf', '/efi/loader/loader.conf']
-export const EXTLINUX_CONFIGS = ['/boot/extlinux.conf', '/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg']
+const SYSTEMD_BOOT_CONFIGS = ['/boot/loader/loader.conf', '/boot/efi/loader/loader.conf', '/efi/loader/loader.conf']
+const EXTLINUX_CONFIGS = ['/boot/extlinux.conf', '/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg']
 
 export interface BootloaderFinding {
   kind: BootloaderKind
@@ -19,6 +19,9 @@ export interface BootloaderFinding {
   evidence: string
   /** Every boot loader whose configuration is on the disk; more than one with no deciding evidence is "unknown". */
   candidates: BootloaderKind[]
+  /** The GRUB and extlinux configurations found, for reading their menus. */
+  grubCfg?: string
+  extlinuxConf?: string
 }
 
 /** UTF-16LE text up to its NUL, from `at`; returns the text and the offset after the NUL. */
@@ -73,7 +76,7 @@ export function detectBootloader(files: HostFiles, firmware: 'bios' | 'uefi'): B
   const extlinux = EXTLINUX_CONFIGS.find((candidate) => files.exists(candidate))
   const candidates: BootloaderKind[] = [...(grub ? [grub.kind] : []), ...(systemdBoot ? ['systemd-boot' as const] : []), ...(extlinux ? ['extlinux' as const] : [])]
   const grubKind = grub?.kind ?? 'grub'
-  const found = (kind: BootloaderKind, evidence: string): BootloaderFinding => ({kind, evidence, candidates})
+  const found = (kind: BootloaderKind, evidence: string): BootloaderFinding => ({kind, evidence, candidates, grubCfg: grub?.path, extlinuxConf: extlinux})
 
   if (firmware === 'uefi') {
     const info = files.bytes(LOADER_INFO, 512)
@@ -86,9 +89,11 @@ export function detectBootloader(files: HostFiles, firmware: 'bios' | 'uefi'): B
       const load = option && parseLoadOption(option)
       const kind = load?.path ? loaderOfEfiFile(load.path) : undefined
       if (load?.path && kind === 'systemd-boot') return found(kind, `the firmware booted ${entry} "${load.description}" (${load.path})`)
+      // Behind shim, SUSE's GRUB2-BLS and systemd-boot are grub.efi too: LOADER_TYPE tells them apart.
       if (load?.path && kind === 'grub') {
-        const bls = suseLoaderType(files) === 'grub2-bls'
-        return found(bls ? 'grub2-bls' : grubKind, `the firmware booted ${entry} "${load.description}" (${load.path})`)
+        const suse = suseLoaderType(files)
+        const shimmed: BootloaderKind = suse === 'grub2-bls' ? 'grub2-bls' : suse === 'systemd-boot' ? 'systemd-boot' : grubKind
+        return found(shimmed, `the firmware booted ${entry} "${load.description}" (${load.path})${shimmed === grubKind ? '' : ` and LOADER_TYPE="${suse}"`}`)
       }
     }
   }

@@ -1,3 +1,5 @@
+import path from 'node:path'
+import {globMatches, isGlob} from '../formats/glob.js'
 import type {HostFiles} from './files.js'
 import type {KernelFacts} from './types.js'
 
@@ -27,18 +29,22 @@ export function collectKernel(files: HostFiles): KernelFacts {
 
 /**
  * The kernels GRUB's 20_linux_xen offers under Xen: it takes /boot/vmlinu[xz]-* and /boot/kernel-*, and
- * keeps one only when /boot/config-<version> (or genkernel's /etc/kernels/kernel-config-<version>) has
- * CONFIG_XEN_DOM0=y. Arch and Manjaro install no such file, so it offers none there.
+ * keeps one only when a config of it (`configs`, {version} being the image name after its prefix, a `*`
+ * allowed) has CONFIG_XEN_DOM0=y. Arch and Manjaro install no such file, so it offers none there.
  */
-export function kernelsOfferedUnderXen(files: HostFiles): {images: string[]; offered: string[]} {
+export function kernelsOfferedUnderXen(files: HostFiles, configs: string[]): {images: string[]; offered: string[]} {
   const images = files
     .list('/boot')
     .filter((name) => /^(vmlinu[xz]|kernel)-/.test(name))
     .map((name) => `/boot/${name}`)
   const offered = images.filter((image) => {
     const version = image.replace(/^.*\//, '').replace(/^[^0-9]*-/, '')
-    const configs = [`/boot/config-${version}`, `/boot/config-${version.replace(/\.old$/, '')}`, `/etc/kernels/kernel-config-${version}`]
-    const config = configs.find((path) => files.exists(path))
+    const candidates = configs.flatMap((pattern) => {
+      const wanted = pattern.replaceAll('{version}', version)
+      const dir = path.posix.dirname(wanted)
+      return isGlob(wanted) ? files.list(dir).filter((name) => globMatches(path.posix.basename(wanted), name)).map((name) => `${dir}/${name}`) : [wanted]
+    })
+    const config = candidates.find((candidate) => files.exists(candidate))
     const options = config === undefined ? {} : parseKernelConfig(files.read(config) ?? '')
     return options.CONFIG_XEN_DOM0 === 'y' || options.CONFIG_XEN_PRIVILEGED_GUEST === 'y'
   })

@@ -45,7 +45,7 @@ function xenfsMount({host, profile, facts}: InitContext, ownerMounts: boolean): 
 /**
  * xl.conf as the rest of init needs it, judged the way xl reads the file (facts' xl.conf parser):
  * autoballoon off, and, where the bridge step builds xenbr0, guests without `bridge=` in their vif sent
- * there by vif-bridge (SUSE's packaged xl.conf says br0). Each active line of a setting becomes ours;
+ * there by vif-bridge (SUSE's packaged xl.conf says br0, a bridge nothing makes). Each active line of a setting becomes ours;
  * without one, autoballoon's commented default is replaced, else the line appended. The bridge settings
  * are only corrected where set: unset, libxl's defaults are xenbr0 and vif-bridge.
  */
@@ -59,7 +59,11 @@ function xlConfEdits({host, facts, options}: InitContext): FileChange[] {
   const settings = parseXlConfig(before ?? '')
   const wanted: Array<{key: string; line: string; why: string}> = []
   if (parseAutoballoon(settings.autoballoon) !== 'off') wanted.push({key: 'autoballoon', line: AUTOBALLOON, why: 'dom0_mem is fixed: xl must not balloon dom0'})
-  if (options.steps.includes('bridge')) {
+  // A bridge the admin already has (SUSE's br0 made by hand) stays the guests' bridge: the bridge step
+  // refuses to build xenbr0 beside it, and pointing guests away from it would cut them off.
+  const named = settings['vif.default.bridge']
+  const adminBridge = typeof named === 'string' && facts.network.interfaces.some((nic) => nic.name === named && nic.isBridge)
+  if (options.steps.includes('bridge') && !adminBridge) {
     for (const [key, value] of [['vif.default.bridge', BRIDGE], ['vif.default.script', 'vif-bridge']] as const) {
       const set = settings[key]
       if (set !== undefined && set !== value) wanted.push({key, line: `${key}="${value}"`, why: `guests without bridge= in their vif go to ${BRIDGE}, the bridge init builds (was ${JSON.stringify(set)})`})

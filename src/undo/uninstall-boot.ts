@@ -4,6 +4,7 @@ import {withoutManagedBlock} from '../engine/managed-block.js'
 import type {Step} from '../engine/step.js'
 import {mergeGrubDefaults} from '../facts/boot.js'
 import {parseGrubCfg, parseGrubEnv} from '../facts/grub.js'
+import {parseShellAssignments} from '../formats/shell.js'
 import type {UninstallContext} from './uninstall-context.js'
 import {byName, ifOurs, stateOf, undoFile, withoutBlock, writtenByXensetup} from './uninstall-files.js'
 import {generatedRestoration} from './uninstall-restore.js'
@@ -33,12 +34,27 @@ export const bootSettingsStep: Step<UninstallContext> = {
       ...blocks.flatMap((file) => undoFile(context, file, withoutBlock(file, 'boot'), WHY)),
       ...undoFile(context, OWN_GENERATOR, ifOurs, 'xensetup\'s generator for the Xen entry'),
     ]
-    const extlinux = profile.boot.extlinux
-    if (extlinux && context.facts.boot.bootloader === 'extlinux' && changes.some((change) => change.kind === 'file' && change.path === extlinux.settings)) {
+    if (extlinuxShowsXensetup(context, changes)) {
+      const extlinux = profile.boot.extlinux as NonNullable<typeof profile.boot.extlinux>
       changes.push({kind: 'command', argv: extlinux.update, why: `generate ${extlinux.config} without xensetup's Xen options and default`, rewrites: [extlinux.config]})
     }
     return {changes, state: stateOf(context, paths, kept)}
   },
+}
+
+/**
+ * extlinux.conf still shows xensetup's settings: they change now, or an earlier uninstall removed them and
+ * update-extlinux did not get to run. Judged from the menu against the settings without xensetup's block:
+ * its default is not their default= label, or a Xen label's options are not their xen_opts.
+ */
+function extlinuxShowsXensetup({host, facts, profile}: UninstallContext, changes: Change[]): boolean {
+  const extlinux = profile.boot.extlinux
+  if (!extlinux || facts.boot.bootloader !== 'extlinux') return false
+  if (changes.some((change) => change.kind === 'file' && change.path === extlinux.settings)) return true
+  const settings = parseShellAssignments(withoutManagedBlock(host.read(extlinux.settings) ?? '', 'boot'), {})
+  const xen = facts.boot.entries.filter((entry) => entry.isXen)
+  const defaultMoved = settings.default !== undefined && facts.boot.defaultEntry?.resolvedId !== settings.default
+  return defaultMoved || xen.some((entry) => (entry.xenArgs ?? '') !== (settings.xen_opts ?? ''))
 }
 
 /**

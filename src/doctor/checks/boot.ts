@@ -1,4 +1,5 @@
-import {xenEntry} from '../../facts/boot.js'
+import {profileFor} from '../../distros/profile.js'
+import {namesKernelVersion, xenEntry} from '../../facts/boot.js'
 import {type Check, fail, pass, skip, warn} from '../check.js'
 
 const INIT_BOOT = 'xensetup init --only boot'
@@ -34,7 +35,10 @@ SUSE's GRUB2-BLS never runs GRUB's generators: init refuses those with the steps
       const boot = facts.boot
       if (boot.grubDefaultsError) return fail(`${boot.grubDefaultsError}: grub-mkconfig cannot source it`, 'close the quote, then run `xensetup doctor` again')
       if (boot.bootloader === 'grub' || boot.bootloader === 'grub2') return pass(`GRUB: ${boot.bootloaderEvidence}`)
-      if (boot.bootloader === 'extlinux') return pass(`extlinux: ${boot.bootloaderEvidence}`)
+      if (boot.bootloader === 'extlinux') {
+        if (profileFor(facts.distro, facts.init)?.boot.extlinux) return pass(`extlinux: ${boot.bootloaderEvidence}`)
+        return warn(`extlinux: ${boot.bootloaderEvidence}; xensetup drives extlinux only through Alpine's update-extlinux`, 'add the Xen entry (mboot.c32) by hand and run init --skip boot')
+      }
       if (boot.bootloader === 'unknown') return warn(`boot loader unknown: ${boot.bootloaderEvidence}`, 'install GRUB, or leave the boot step out (init --skip boot) and add the Xen entry by hand')
       return warn(`${boot.bootloader}: ${boot.bootloaderEvidence}; xensetup writes no Xen entry for it`, `${boot.bootloader === 'grub2-bls' ? 'switch to classic GRUB (LOADER_TYPE="grub2-efi")' : 'install GRUB for UEFI'}, or boot xen.efi by hand and run init --skip boot`)
     },
@@ -109,7 +113,7 @@ the host comes back from its next update without Xen and without its guests).`,
       const id = boot.defaultEntry?.resolvedId ?? boot.defaultEntry?.raw ?? ''
       if (boot.updateDefault === 'yes') return fail('UPDATEDEFAULT=yes in /etc/sysconfig/kernel: the next kernel install makes the new kernel, not Xen, the default', INIT_BOOT)
       if (boot.bootloader !== 'extlinux' && boot.grubDefaults.GRUB_SAVEDEFAULT === 'true') return warn('GRUB_SAVEDEFAULT=true: an entry picked once at the boot menu becomes the default', INIT_BOOT)
-      if (/\d+\.\d+/.test(id) || /^\d+$/.test(id.replace(/^xen-/, ''))) return warn(`the default "${id}" names a kernel version or a position, which the next kernel update changes`, INIT_BOOT)
+      if (namesKernelVersion(id) || /^\d+$/.test(id.replace(/^xen-/, ''))) return warn(`the default "${id}" names a kernel version or a position, which the next kernel update changes`, INIT_BOOT)
       return pass(`the default "${id}" names no kernel version`)
     },
   },

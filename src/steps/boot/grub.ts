@@ -4,7 +4,7 @@ import type {Change} from '../../engine/change.js'
 import {managedBlock, wholeFile} from '../../engine/desired.js'
 import type {StepPlan} from '../../engine/step.js'
 import {StepFailure} from '../../engine/step.js'
-import {xenEntry} from '../../facts/boot.js'
+import {namesKernelVersion, xenEntry} from '../../facts/boot.js'
 import {HostFiles} from '../../facts/files.js'
 import {kernelsOfferedUnderXen} from '../../facts/kernel.js'
 import type {BootEntry} from '../../facts/types.js'
@@ -35,7 +35,8 @@ export async function planGrub(context: InitContext, xen: XenArgs): Promise<Step
   const grubenv = grubenvPath(boot)
   if (files.length > 0 || !current) changes.push({kind: 'command', argv: boot.mkconfig, why: `generate ${boot.grubCfg} with the Xen entry`, rewrites: [boot.grubCfg, grubenv]})
   // Our own generator names its entry after the root file system's UUID, known once it has run.
-  const target = stableXenId(facts.boot.entries) ?? (generator.length === 0 ? predictedXenId(facts.boot.entries) : undefined)
+  // Predicted only before any Xen entry exists: once grub.cfg has them, the target must be one of them.
+  const target = stableXenId(facts.boot.entries) ?? (generator.length === 0 && entry === undefined ? predictedXenId(facts.boot.entries) : undefined)
   if (target === undefined && entry !== undefined && changes.length === 0) {
     throw new StepFailure(
       `every Xen entry in ${boot.grubCfg} has an id naming its kernel version (${entry.id ?? entry.title}); a default set to one is lost at the next kernel update`,
@@ -92,19 +93,23 @@ async function settingsFiles({host, profile, options}: InitContext, {line: xenAr
 }
 
 const XEN_GENERATOR = '/etc/grub.d/20_linux_xen'
+/** Where upstream 20_linux_xen looks for a kernel's config ({version}: the image name after its prefix). */
+const UPSTREAM_KERNEL_CONFIGS = ['/boot/config-{version}', '/etc/kernels/kernel-config-{version}']
 const OWN_GENERATOR = '/etc/grub.d/09_xen'
 
 /**
  * Where GRUB's 20_linux_xen would generate no Xen entry, xensetup's own generator does: a GRUB built
  * without it, or kernels it does not offer because no kernel config in /boot says CONFIG_XEN_DOM0=y.
  */
-async function xenGenerator({host, facts}: InitContext): Promise<Change[]> {
+async function xenGenerator({host, facts, profile}: InitContext): Promise<Change[]> {
   if (!facts.xen.installed || !host.isDirectory('/etc/grub.d')) return []
   let why = `this GRUB has no ${XEN_GENERATOR}: generate the Xen entry`
   if (host.exists(XEN_GENERATOR)) {
-    const {images, offered} = kernelsOfferedUnderXen(new HostFiles(host))
-    if (images.length === 0 || offered.length > 0) return []
-    why = `${XEN_GENERATOR} offers only kernels whose /boot/config-<version> says CONFIG_XEN_DOM0=y, and ${images.join(', ')} ${images.length === 1 ? 'has' : 'have'} none: generate the Xen entry`
+    const {images, offered} = kernelsOfferedUnderXen(new HostFiles(host), profile.boot.kernelConfigs ?? UPSTREAM_KERNEL_CONFIGS)
+    // Our generator boots /boot/vmlinuz-*: without one it would add nothing either.
+    const bootable = images.filter((image) => image.startsWith('/boot/vmlinuz-'))
+    if (bootable.length === 0 || offered.length > 0) return []
+    why = `${XEN_GENERATOR} offers only kernels with a config saying CONFIG_XEN_DOM0=y (${(profile.boot.kernelConfigs ?? UPSTREAM_KERNEL_CONFIGS).join(', ')}), and ${bootable.join(', ')} ${bootable.length === 1 ? 'has' : 'have'} none: generate the Xen entry`
   }
   const script = await renderTemplate('grub/09_xen', {bootDir: '/boot'})
   return wholeFile(host, OWN_GENERATOR, script, why, 0o755)
@@ -127,7 +132,7 @@ function keepDefaultOnKernelUpdates({host, profile}: InitContext): Change[] {
  * (xen-gnulinux-6.11.4-301.fc41.x86_64-advanced-<uuid>) disappear when that kernel is removed.
  */
 function stableXenId(entries: BootEntry[]): string | undefined {
-  return entries.find((entry) => entry.isXen && entry.submenus.length === 0 && entry.id !== null && !/\d+\.\d+/.test(entry.id))?.id ?? undefined
+  return entries.find((entry) => entry.isXen && entry.submenus.length === 0 && entry.id !== null && !namesKernelVersion(entry.id))?.id ?? undefined
 }
 
 /** 20_linux_xen names its entry like 10_linux's, with a "xen-" prefix: known before grub.cfg is generated. */

@@ -15,10 +15,10 @@ export function unsupportedLoader({facts}: InitContext, loader: 'systemd-boot' |
       `this machine boots with systemd-boot (${why}); xensetup writes Xen entries for GRUB and extlinux only`,
       [
         'Either install GRUB for UEFI and make it the boot entry (e.g. grub-install --target=x86_64-efi --efi-directory=<ESP>), then re-run init;',
-        'or boot Xen from systemd-boot by hand: copy xen.efi to <ESP>/EFI/xen/xen.efi with a xen.cfg beside it',
+        'or boot Xen from systemd-boot by hand: copy xen.efi to <ESP>/EFI/xen/xen.efi, the kernel and initramfs beside it, and a xen.cfg',
         `  [global]\n  default=xen\n  [xen]\n  options=${xen.line}\n  kernel=vmlinuz-<version> root=<your root> ro\n  ramdisk=initramfs-<version>.img`,
         'and a loader entry <ESP>/loader/entries/xen.conf with "title Xen" and "efi /EFI/xen/xen.efi", set as default in loader.conf;',
-        'then run init with --skip boot.',
+        'xen.efi reads its kernel from the ESP, so copy the kernel and initramfs there again after every kernel update; then run init with --skip boot.',
       ].join('\n'),
     )
   }

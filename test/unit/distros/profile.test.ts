@@ -24,6 +24,12 @@ describe('distro profiles', () => {
     expect(profileFor({family, id: family, versionId: null})?.family).toBe(family)
   })
 
+  it('Gentoo\'s profile follows the init system: OpenRC by default, the upstream units on a systemd profile', () => {
+    const gentoo = {family: 'gentoo' as const, id: 'gentoo', versionId: null}
+    expect(profileFor(gentoo, 'openrc')?.services.manager).toBe('openrc')
+    expect(profileFor(gentoo, 'systemd')).toMatchObject({services: {manager: 'systemd'}, xenfs: {mountedBy: '/lib/systemd/system/proc-xen.mount'}})
+  })
+
   it('the bundled Debian profile validates as it is', () => {
     expect(errorAfter(() => {})).toBeUndefined()
   })
@@ -39,6 +45,8 @@ describe('distro profiles', () => {
     ['a family other than the file name', (p: Record<string, any>) => (p.family = 'fedora'), 'distros/debian.json: family must be "debian"'],
     ['a bad variant override', (p: Record<string, any>) => (p.variants[0].packages = {xen: 'xen'}), 'distros/debian.json: variants[0].packages.xen must be an array of strings'],
     ['a variant without match', (p: Record<string, any>) => delete p.variants[0].match, 'distros/debian.json: variants[0].match is missing'],
+    ['installedWhen without a file for a variant\'s package', (p: Record<string, any>) => (p.installedWhen = {'xen-system-amd64': ['/usr/sbin/xl'], 'qemu-system-xen': ['/usr/bin/qemu-system-i386'], 'bridge-utils': ['/usr/sbin/brctl'], lvm2: ['/usr/sbin/lvm']}), 'distros/debian.json: installedWhen has no file for qemu-system-x86-xen'],
+    ['a variant matching an unknown init system', (p: Record<string, any>) => (p.variants[0].match.init = 'runit'), 'distros/debian.json: variants[0].match.init must be one of systemd, openrc, sysv'],
   ])('refuses %s, naming the file and key', (_, change, message) => {
     expect(errorAfter(change)).toContain(message)
   })

@@ -75,6 +75,24 @@ describe('detectBootloader', () => {
     expect(found).toMatchObject({kind: 'grub', evidence: 'the firmware booted Boot0003 "debian" (\\EFI\\debian\\shimx64.efi)'})
   })
 
+  test('Boot#### names are four upper-case hex digits (Boot000A); a LoaderInfo of GRUB is not systemd-boot', () => {
+    const found = detect(
+      {...grubCfg, ...loaderConf},
+      {[`LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f`]: Buffer.concat([ATTRIBUTES, utf16z('GRUB 2.12')]), [`BootCurrent-${GLOBAL}`]: bootCurrent(10), [`Boot000A-${GLOBAL}`]: loadOption('opensuse', '\\EFI\\opensuse\\grubx64.efi')},
+    )
+    expect(found).toMatchObject({kind: 'grub', evidence: expect.stringContaining('Boot000A "opensuse"')})
+  })
+
+  test('behind shim, SUSE\'s LOADER_TYPE says which loader grub.efi really is', () => {
+    const efivars = {[`BootCurrent-${GLOBAL}`]: bootCurrent(1), [`Boot0001-${GLOBAL}`]: loadOption('opensuse', '\\EFI\\opensuse\\shim.efi')}
+    expect(detect({'/etc/sysconfig/bootloader': 'LOADER_TYPE="systemd-boot"\n', ...loaderConf}, efivars)).toMatchObject({kind: 'systemd-boot', evidence: expect.stringContaining('and LOADER_TYPE="systemd-boot"')})
+  })
+
+  test('the removable-media fallback (\\EFI\\BOOT\\BOOTX64.EFI) names no loader: the disk decides', () => {
+    const efivars = {[`BootCurrent-${GLOBAL}`]: bootCurrent(2), [`Boot0002-${GLOBAL}`]: loadOption('UEFI QEMU HARDDISK', '\\EFI\\BOOT\\BOOTX64.EFI')}
+    expect(detect(grubCfg, efivars)).toMatchObject({kind: 'grub', evidence: '/boot/grub/grub.cfg exists'})
+  })
+
   test('SUSE\'s LOADER_TYPE tells GRUB2-BLS from classic GRUB', () => {
     expect(detect({'/boot/grub2/grub.cfg': '', '/etc/sysconfig/bootloader': 'LOADER_TYPE="grub2-bls"\n'}, {}, 'bios')).toMatchObject({kind: 'grub2-bls'})
     expect(detect({'/boot/grub2/grub.cfg': '', '/etc/sysconfig/bootloader': 'LOADER_TYPE="grub2-efi"\n'}, {}, 'bios')).toMatchObject({kind: 'grub2'})

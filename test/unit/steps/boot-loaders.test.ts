@@ -63,6 +63,22 @@ describe('extlinux (Alpine BIOS installs): update-extlinux\'s settings, then upd
     expect(plan).toEqual({changes: [], state: 'Xen + Linux lts (xen-lts): dom0_mem=384M dom0_mem=2048M,max:2048M dom0_max_vcpus=1-4'})
   })
 
+  test('with two kernel flavours the Xen label of the configured one is made the default', async () => {
+    const virt = 'LABEL xen-virt\n  COM32 mboot.c32\n  APPEND xen.gz dom0_mem=384M --- vmlinuz-virt root=UUID=5b1e2f0a --- initramfs-virt\n'
+    root = makeTree(machine(ALPINE, {...alpine, '/boot/extlinux.conf': `DEFAULT menu.c32\n${virt}${xenLabel('dom0_mem=384M', false)}${nativeMenu.replace('DEFAULT menu.c32\nPROMPT 0\n', '')}`}))
+    expect(fileChanges(await bootStep.plan(contextFor(root)))[0]?.after).toContain('\ndefault=xen-lts\n')
+  })
+
+  test('--trial-boot (grub-reboot) is refused on extlinux, with extlinux --once as the way by hand', async () => {
+    root = makeTree(machine(ALPINE, {...alpine, '/boot/extlinux.conf': nativeMenu}))
+    await expect(bootStep.plan(contextFor(root, {trialBoot: true}))).rejects.toMatchObject({message: expect.stringContaining('--trial-boot uses grub-reboot'), detail: expect.stringContaining('extlinux --once=xen-lts /boot')})
+  })
+
+  test('settings without overwrite=1 (update-extlinux would only write extlinux.conf.new) are refused up front', async () => {
+    root = makeTree(machine(ALPINE, {...alpine, '/etc/update-extlinux.conf': settings.replace('overwrite=1\n', ''), '/boot/extlinux.conf': nativeMenu}))
+    await expect(bootStep.plan(contextFor(root))).rejects.toThrow(/does not say overwrite=1, so update-extlinux does not rewrite \/boot\/extlinux\.conf/)
+  })
+
   test('without update-extlinux installed the step says so instead of writing settings nothing reads', async () => {
     const {'/sbin/update-extlinux': _tool, ...withoutTool} = alpine
     root = makeTree(machine(ALPINE, {...withoutTool, '/boot/extlinux.conf': nativeMenu}))
@@ -88,8 +104,45 @@ describe('GRUB\'s 20_linux_xen offers no kernel without a /boot/config-<version>
     expect(generator).toMatchObject({mode: 0o755, why: expect.stringContaining('/boot/vmlinuz-linux has none')})
   })
 
+  test('Alpine\'s patched 20_linux_xen finds config-<release>-<flavour>: no generator on an Alpine GRUB install', async () => {
+    const alpineGrub = {
+      '/lib/apk/db/installed': 'P:xen-hypervisor\nV:4.18.3-r0\n\nP:grub\nV:2.12-r5\n',
+      '/boot/xen.gz': '',
+      '/boot/vmlinuz-lts': '',
+      '/boot/config-6.6.58-0-lts': 'CONFIG_XEN=y\nCONFIG_XEN_DOM0=y\n',
+      '/etc/grub.d/20_linux_xen': '#!/bin/sh\n',
+      '/etc/default/grub': 'GRUB_DISABLE_SUBMENU=y\n',
+      '/boot/grub/grub.cfg': '',
+    }
+    root = makeTree(machine(ALPINE, alpineGrub))
+    expect(fileChanges(await bootStep.plan(contextFor(root))).map((c) => c.path)).toEqual(['/etc/default/grub'])
+  })
+
   test('with a dom0 kernel config (Debian) 20_linux_xen does the work and no generator is added', async () => {
     root = makeTree(machine(DEBIAN, {...arch, '/boot/vmlinuz-6.1.0-18-amd64': '', '/boot/config-6.1.0-18-amd64': 'CONFIG_XEN=y\nCONFIG_XEN_DOM0=y\n', '/var/lib/dpkg/status': 'Package: xen-hypervisor-4.17-amd64\nStatus: install ok installed\nVersion: 4.17\n'}))
     expect(fileChanges(await bootStep.plan(contextFor(root))).map((c) => c.path)).not.toContain('/etc/grub.d/09_xen')
+  })
+})
+
+describe('the GRUB default is a Xen entry that exists and names no kernel version', () => {
+  const xenEntry = (id: string) => `menuentry 'Debian GNU/Linux, with Xen hypervisor' --class xen $menuentry_id_option '${id}' {\n\tmultiboot2 /boot/xen.gz placeholder dom0_mem=2048M,max:2048M dom0_max_vcpus=1-4\n\tmodule2 /boot/vmlinuz-6.1.0-18-amd64 root=UUID=1 ro\n}\n`
+  const linux = "menuentry 'Debian GNU/Linux' $menuentry_id_option 'gnulinux-simple-1' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 root=UUID=1 ro\n}\n"
+  const debian = (grubCfg: string) =>
+    machine(DEBIAN, {
+      '/var/lib/dpkg/status': 'Package: xen-hypervisor-4.17-amd64\nStatus: install ok installed\nVersion: 4.17\n',
+      '/boot/xen-4.17-amd64.gz': '',
+      '/boot/grub/grub.cfg': `set default="\${saved_entry}"\n${grubCfg}`,
+      '/boot/grub/grubenv': '# GRUB Environment Block\n',
+      '/etc/default/grub.d/00-xensetup.cfg': '',
+    })
+
+  test('before any Xen entry exists, 20_linux_xen\'s id is predicted from 10_linux\'s', async () => {
+    root = makeTree(debian(linux))
+    expect(commands(await bootStep.plan(contextFor(root))).at(-1)).toEqual(['grub-set-default', 'xen-gnulinux-simple-1'])
+  })
+
+  test('only kernel-versioned Xen entries: no default is set to one (nor to a predicted id that is not there)', async () => {
+    root = makeTree(debian(linux + xenEntry('xen-gnulinux-6.1.0-18-amd64-advanced-1')))
+    expect(commands(await bootStep.plan(contextFor(root))).flat()).not.toContain('grub-set-default')
   })
 })

@@ -193,6 +193,11 @@ describe('xenfs step: xl.conf sends guests to the bridge init builds', () => {
     ])
   })
 
+  test('a br0 the admin made is theirs (the bridge step refuses to build xenbr0 beside it): xl.conf keeps pointing guests at it', async () => {
+    root = makeTree(machine(OS.tumbleweed, {'/etc/xen/xl.conf': suse, '/sys/class/net/br0/bridge/stp_state': '0\n', '/sys/class/net/br0/address': '52:54:00:12:34:56\n', '/sys/class/net/br0/type': '1\n'}))
+    expect(await plan(xenfsStep, contextFor(root))).toMatchObject({changes: []})
+  })
+
   test('without the bridge step the admin\'s bridge is theirs: xl.conf is left as it is', async () => {
     root = makeTree(machine(OS.tumbleweed, {'/etc/xen/xl.conf': suse}))
     expect(await plan(xenfsStep, contextFor(root, {steps: ['packages', 'boot', 'services', 'xenfs']}))).toMatchObject({changes: []})

@@ -39,7 +39,7 @@ function journal(...runs: Array<{id: string; command: string; result?: string; r
 function context(options: Partial<UninstallOptions> = {}): UninstallContext {
   const host = new Host(root)
   const facts = gatherFacts(host)
-  const profile = profileFor(facts.distro)
+  const profile = profileFor(facts.distro, facts.init)
   if (!profile) throw new Error('no profile')
   return {host, machine: host, probe: new FakeRunner(), facts, profile, history: initHistory(readRuns(host)), options: {force: false, removeVg: false, purgePackages: false, ...options}, lvmSystemDir: '/etc/lvm', unrestored: new Map()}
 }
