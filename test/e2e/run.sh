@@ -315,6 +315,8 @@ main() {
   LOG="$WORK/console.log"
   brc=0; boot_once_more_on_hiccup '@@E2E probe-start' "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
   check_positive "$LOG" "$brc"
+  assert_equal "doctor in the guest: the next kernel update keeps Xen the default (boot.kernel_update)" "pass" \
+    "$(fact "$LOG" doctor-json | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { try { console.log(JSON.parse(s).checks.find((c) => c.id === "boot.kernel_update")?.status) } catch (e) { console.log(`unreadable: ${e.message}`) } })' 2>&1)"
   check_guest "$LOG"
   show_probe "$LOG" "configured image ($LOG)"
 

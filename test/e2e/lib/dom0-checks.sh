@@ -64,6 +64,16 @@ check_positive() {
       } catch (e) { console.log(`unreadable: ${e.message}`) }
     })' 2>&1)"
   assert_equal "doctor in the guest: state dom0, no failed check, dom0 checks pass" "state=dom0 failed=none not-passing=none" "$v"
+  # The firmware the dom0 was booted by and the loader doctor finds: the UEFI run really went through
+  # OVMF and GRUB EFI, the BIOS ones through GRUB from the boot ISO.
+  v="$(fact "$log" doctor-json | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      try {
+        const boot = JSON.parse(s).facts.boot
+        console.log(`firmware=${boot.firmware} loader=${boot.bootloader}`)
+      } catch (e) { console.log(`unreadable: ${e.message}`) }
+    })' 2>&1)"
+  assert_equal "doctor in the guest: booted by ${FIRMWARE:-bios} firmware, through GRUB" "firmware=${FIRMWARE:-bios} loader=grub" "$v"
 }
 
 show_probe() { # LOG TITLE
