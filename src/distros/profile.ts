@@ -57,7 +57,6 @@ interface ProfileFile extends DistroProfile {
   variants?: Array<{match: {id?: string; versionId?: string; init?: InitSystem}} & Partial<Omit<DistroProfile, 'family'>>>
 }
 
-/** Families `init` has a profile for; the rest are refused before anything is planned. */
 /** GRUB's environment block (saved_entry, next_entry), beside grub.cfg. */
 export function grubenvPath(boot: Pick<BootProfile, 'grubCfg'>): string {
   return `${path.posix.dirname(boot.grubCfg)}/grubenv`
@@ -68,11 +67,26 @@ export function grubFiles(boot: Pick<BootProfile, 'grubCfg'>): string[] {
   return [boot.grubCfg, grubenvPath(boot)]
 }
 
+/** Families `init` has a profile for; the rest are refused before anything is planned. */
 export const PROFILED_FAMILIES: readonly DistroFamily[] = ['debian', 'fedora', 'suse', 'arch', 'alpine', 'gentoo']
 
 export function distrosDir(): URL {
   // Two levels below the repo root both as src/distros (jest) and dist/distros (the built CLI).
   return new URL('../../distros/', import.meta.url)
+}
+
+/** Each family's file read and validated once per process: doctor's checks and init's steps ask often. */
+const files = new Map<DistroFamily, ProfileFile>()
+
+function profileFile(family: DistroFamily): ProfileFile {
+  let data = files.get(family)
+  if (data === undefined) {
+    const parsed: unknown = JSON.parse(readFileSync(new URL(`${family}.json`, distrosDir()), 'utf8'))
+    validateProfileFile(`distros/${family}.json`, parsed, family)
+    data = parsed as ProfileFile
+    files.set(family, data)
+  }
+  return data
 }
 
 /**
@@ -81,10 +95,7 @@ export function distrosDir(): URL {
  */
 export function profileFor(distro: Pick<DistroFacts, 'family' | 'id' | 'versionId'>, init?: InitSystem): DistroProfile | undefined {
   if (!PROFILED_FAMILIES.includes(distro.family)) return undefined
-  const file = new URL(`${distro.family}.json`, distrosDir())
-  const data: unknown = JSON.parse(readFileSync(file, 'utf8'))
-  validateProfileFile(`distros/${distro.family}.json`, data, distro.family)
-  const {variants = [], ...base} = data as ProfileFile
+  const {variants = [], ...base} = profileFile(distro.family)
   const variant = variants.find(
     ({match}) => (!match.id || match.id === distro.id) && (!match.versionId || match.versionId === distro.versionId) && (!match.init || match.init === init),
   )

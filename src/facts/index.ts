@@ -20,7 +20,7 @@ export {parseCpuinfo, virtualizationSupport, detectIommu, kernelLogSaysVtDisable
 export {parseOsRelease, distroFamily, decideSupport, bundledSupportRules} from './distro.js'
 export {parseMeminfo, recommendDom0} from './memory.js'
 export {parseSecureBootVariable, mergeGrubDefaults, xenEntry, xenOption} from './boot.js'
-export {parseKernelConfig} from './kernel.js'
+export {configSaysDom0} from './kernel.js'
 export {parseDefaultRoute, parseIpv6DefaultRoute, chooseNetworkStack} from './network.js'
 export {parseProcMounts, parseProcSwaps} from './block.js'
 export {parseDpkgStatus, parseApkInstalled, parsePacmanLocal, parsePortageInstalled} from './packages.js'

@@ -3,41 +3,34 @@ import {globMatches, isGlob} from '../formats/glob.js'
 import type {HostFiles} from './files.js'
 import type {KernelFacts} from './types.js'
 
-/** `CONFIG_NAME=value` lines of a kernel .config; `# CONFIG_X is not set` lines are left out. */
-export function parseKernelConfig(text: string): Record<string, string> {
-  const options: Record<string, string> = {}
-  for (const line of text.split('\n')) {
-    const match = /^(CONFIG_\w+)=(.*)$/.exec(line.trim())
-    if (match) options[match[1]] = match[2]
-  }
-  return options
-}
-
 export function collectKernel(files: HostFiles): KernelFacts {
   const release = files.value('/proc/sys/kernel/osrelease') || null
   const configPath = release ? `/boot/config-${release}` : null
   const text = configPath ? files.read(configPath) : undefined
-  const config = text === undefined ? undefined : parseKernelConfig(text)
   return {
     release,
     cmdline: files.value('/proc/cmdline') ?? null,
-    configPath: config ? configPath : null,
-    // 20_linux_xen also accepts CONFIG_XEN_PRIVILEGED_GUEST=y (pre-pvops kernels).
-    dom0Capable: config ? config.CONFIG_XEN_DOM0 === 'y' || config.CONFIG_XEN_PRIVILEGED_GUEST === 'y' : null,
+    configPath: text === undefined ? null : configPath,
+    dom0Capable: text === undefined ? null : configSaysDom0(text),
   }
 }
 
+/** The test 20_linux_xen makes of a kernel config (`grep -qx`): CONFIG_XEN_DOM0=y, or pre-pvops CONFIG_XEN_PRIVILEGED_GUEST=y. */
+export function configSaysDom0(text: string): boolean {
+  return /^CONFIG_(XEN_DOM0|XEN_PRIVILEGED_GUEST)=y$/m.test(text)
+}
+
 /**
- * The kernels GRUB's 20_linux_xen offers under Xen: it takes /boot/vmlinu[xz]-* and /boot/kernel-*, and
- * keeps one only when a config of it (`configs`, {version} being the image name after its prefix, a `*`
- * allowed) has CONFIG_XEN_DOM0=y. Arch and Manjaro install no such file, so it offers none there.
+ * The kernels in /boot that GRUB's 20_linux_xen takes (vmlinu[xz]-*, kernel-*), and whether it offers any
+ * under Xen: it keeps one only when a config of it (`configs`, {version} being the image name after its
+ * prefix, a `*` allowed) says dom0. Arch and Manjaro install no such file, so it offers none there.
  */
-export function kernelsOfferedUnderXen(files: HostFiles, configs: string[]): {images: string[]; offered: string[]} {
+export function kernelsOfferedUnderXen(files: HostFiles, configs: string[]): {images: string[]; anyOffered: boolean} {
   const images = files
     .list('/boot')
     .filter((name) => /^(vmlinu[xz]|kernel)-/.test(name))
     .map((name) => `/boot/${name}`)
-  const offered = images.filter((image) => {
+  const anyOffered = images.some((image) => {
     const version = image.replace(/^.*\//, '').replace(/^[^0-9]*-/, '')
     const candidates = configs.flatMap((pattern) => {
       const wanted = pattern.replaceAll('{version}', version)
@@ -45,8 +38,7 @@ export function kernelsOfferedUnderXen(files: HostFiles, configs: string[]): {im
       return isGlob(wanted) ? files.list(dir).filter((name) => globMatches(path.posix.basename(wanted), name)).map((name) => `${dir}/${name}`) : [wanted]
     })
     const config = candidates.find((candidate) => files.exists(candidate))
-    const options = config === undefined ? {} : parseKernelConfig(files.read(config) ?? '')
-    return options.CONFIG_XEN_DOM0 === 'y' || options.CONFIG_XEN_PRIVILEGED_GUEST === 'y'
+    return config !== undefined && configSaysDom0(files.read(config) ?? '')
   })
-  return {images, offered}
+  return {images, anyOffered}
 }

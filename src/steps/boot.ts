@@ -18,20 +18,18 @@ export const bootStep: Step<InitContext> = {
   async plan(context) {
     const xen = xenArgsFor(context.options)
     const boot = context.facts.boot
+    if (boot.bootloader === 'unknown' && boot.bootloaderCandidates.length > 1) {
+      throw new StepFailure(
+        `cannot tell which boot loader this machine boots with: ${boot.bootloaderEvidence}`,
+        'Remove the configuration of the loader the firmware does not start, or leave the boot entry out with --skip boot and add the Xen entry by hand.',
+      )
+    }
     switch (boot.bootloader) {
       case 'extlinux':
         return planExtlinux(context, xen)
       case 'systemd-boot':
       case 'grub2-bls':
         throw unsupportedLoader(context, boot.bootloader, xen)
-      case 'unknown':
-        if (boot.bootloaderCandidates.length > 1) {
-          throw new StepFailure(
-            `cannot tell which boot loader this machine boots with: ${boot.bootloaderEvidence}`,
-            'Remove the configuration of the loader the firmware does not start, or leave the boot entry out with --skip boot and add the Xen entry by hand.',
-          )
-        }
-        return planGrub(context, xen)
       default:
         return planGrub(context, xen)
     }

@@ -34,8 +34,8 @@ export const bootSettingsStep: Step<UninstallContext> = {
       ...blocks.flatMap((file) => undoFile(context, file, withoutBlock(file, 'boot'), WHY)),
       ...undoFile(context, OWN_GENERATOR, ifOurs, 'xensetup\'s generator for the Xen entry'),
     ]
-    if (extlinuxShowsXensetup(context, changes)) {
-      const extlinux = profile.boot.extlinux as NonNullable<typeof profile.boot.extlinux>
+    const extlinux = profile.boot.extlinux
+    if (extlinux && extlinuxShowsXensetup(context, extlinux, changes)) {
       changes.push({kind: 'command', argv: extlinux.update, why: `generate ${extlinux.config} without xensetup's Xen options and default`, rewrites: [extlinux.config]})
     }
     return {changes, state: stateOf(context, paths, kept)}
@@ -47,9 +47,8 @@ export const bootSettingsStep: Step<UninstallContext> = {
  * update-extlinux did not get to run. Judged from the menu against the settings without xensetup's block:
  * its default is not their default= label, or a Xen label's options are not their xen_opts.
  */
-function extlinuxShowsXensetup({host, facts, profile}: UninstallContext, changes: Change[]): boolean {
-  const extlinux = profile.boot.extlinux
-  if (!extlinux || facts.boot.bootloader !== 'extlinux') return false
+function extlinuxShowsXensetup({host, facts}: UninstallContext, extlinux: {settings: string}, changes: Change[]): boolean {
+  if (facts.boot.bootloader !== 'extlinux') return false
   if (changes.some((change) => change.kind === 'file' && change.path === extlinux.settings)) return true
   const settings = parseShellAssignments(withoutManagedBlock(host.read(extlinux.settings) ?? '', 'boot'), {})
   const xen = facts.boot.entries.filter((entry) => entry.isXen)

@@ -105,10 +105,10 @@ async function xenGenerator({host, facts, profile}: InitContext): Promise<Change
   if (!facts.xen.installed || !host.isDirectory('/etc/grub.d')) return []
   let why = `this GRUB has no ${XEN_GENERATOR}: generate the Xen entry`
   if (host.exists(XEN_GENERATOR)) {
-    const {images, offered} = kernelsOfferedUnderXen(new HostFiles(host), profile.boot.kernelConfigs ?? UPSTREAM_KERNEL_CONFIGS)
+    const {images, anyOffered} = kernelsOfferedUnderXen(new HostFiles(host), profile.boot.kernelConfigs ?? UPSTREAM_KERNEL_CONFIGS)
     // Our generator boots /boot/vmlinuz-*: without one it would add nothing either.
     const bootable = images.filter((image) => image.startsWith('/boot/vmlinuz-'))
-    if (bootable.length === 0 || offered.length > 0) return []
+    if (bootable.length === 0 || anyOffered) return []
     why = `${XEN_GENERATOR} offers only kernels with a config saying CONFIG_XEN_DOM0=y (${(profile.boot.kernelConfigs ?? UPSTREAM_KERNEL_CONFIGS).join(', ')}), and ${bootable.join(', ')} ${bootable.length === 1 ? 'has' : 'have'} none: generate the Xen entry`
   }
   const script = await renderTemplate('grub/09_xen', {bootDir: '/boot'})
