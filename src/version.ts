@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readAsset} from './assets.js'
 
-/** xensetup's version from package.json (one level above src/ and dist/ alike), for the journal. */
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+/** xensetup's version from package.json, for the journal and kept plans. */
+export const VERSION: string = JSON.parse(readAsset('package.json')).version

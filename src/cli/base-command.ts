@@ -1,10 +1,16 @@
 import {Command, Flags} from '@oclif/core'
-import {EXIT, UserError} from '../errors.js'
-import {reportError} from '../render/output.js'
+import {type ActionId, loadAction} from './actions.js'
+import {reportFailure, sayFor} from './call.js'
 
-/** Global flags, --json, and the one-line error contract shared by every command. */
+/**
+ * Global flags, --json, and the one-line error contract shared by every command. A command class only
+ * describes itself (summary, flags, args) and names its action; the work is in src/actions/.
+ */
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true
+
+  /** The action this command runs (cli/actions.ts). */
+  static action: ActionId
 
   static baseFlags = {
     root: Flags.string({
@@ -16,15 +22,15 @@ export abstract class BaseCommand extends Command {
     verbose: Flags.boolean({char: 'v', helpGroup: 'GLOBAL', summary: 'Show each command as it runs.'}),
   }
 
-  /** Text for a person; with --json stdout holds only the document. */
-  protected say(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text)
+  async run(): Promise<unknown> {
+    const command = this.ctor as typeof BaseCommand
+    const {flags, args} = await this.parse(command)
+    const json = this.jsonEnabled()
+    const action = await loadAction(command.action)
+    return action({flags: flags as {root: string}, args, argv: this.argv, json, say: sayFor(json)})
   }
 
   protected async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
-    // Ctrl-C at an inquirer prompt: nothing was changed yet.
-    const error = thrown.name === 'ExitPromptError' ? new UserError('interrupted', 'nothing was changed', EXIT.interrupted) : thrown
-    const exitCode = thrown.oclif?.exit ?? thrown.exitCode ?? EXIT.failure
-    reportError(error, this.jsonEnabled(), {exitCode, hint: exitCode === EXIT.usage ? `see 'xensetup ${this.id} --help'` : null})
+    reportFailure(thrown, this.jsonEnabled(), (this.ctor as typeof BaseCommand).action)
   }
 }

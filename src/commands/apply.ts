@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {openHost} from '../host/open.js'
-import {runApply} from '../plan/apply.js'
 
 export default class Apply extends BaseCommand {
+  static action = 'apply' as const
+
   static summary = 'Apply a plan kept by `init --dry-run --out FILE` (or `guest create`) exactly as it was made.'
 
   static description = `Refused (exit 5) before anything changes when the plan file was edited, was made by another xensetup version or for another target (--root, /etc/machine-id), or when any file the plan read reads differently now (each is named).
@@ -17,11 +17,5 @@ On a terminal it shows the plan and asks first; --dry-run shows the kept plan an
   static flags = {
     'dry-run': Flags.boolean({summary: 'Show the kept plan and whether the target drifted from it; change nothing.'}),
     yes: Flags.boolean({char: 'y', summary: 'Do not ask before applying.'}),
-  }
-
-  async run() {
-    const {args, flags} = await this.parse(Apply)
-    const run = {'dry-run': flags['dry-run'], yes: flags.yes, verbose: flags.verbose}
-    return runApply(args.file, openHost(flags.root), run, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
   }
 }

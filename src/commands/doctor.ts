@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {runDoctor} from '../doctor/run-doctor.js'
 
 export default class Doctor extends BaseCommand {
+  static action = 'doctor' as const
+
   static summary = 'Check that this host can run Xen (before) and that its Xen dom0 is healthy (after).'
 
   static description = `Reads files only (no tools are run), so it is safe and fast anywhere. Each check says PASS, WARN,
@@ -12,13 +13,5 @@ FAIL or SKIP with what it found and a fix. Exit 0 when nothing fails (warnings a
 
   static flags = {
     explain: Flags.string({summary: 'Print the long explanation of one check by id.'}),
-  }
-
-  async run() {
-    const {flags} = await this.parse(Doctor)
-    const outcome = runDoctor(flags)
-    process.exitCode = outcome.exitCode
-    this.say(outcome.text)
-    return outcome.document
   }
 }

@@ -1,9 +1,8 @@
 import {BaseCommand} from '../cli/base-command.js'
-import {openHost} from '../host/open.js'
-import {historyOf, historyText} from '../journal/history.js'
-import {readRuns} from '../journal/runs.js'
 
 export default class History extends BaseCommand {
+  static action = 'history' as const
+
   static summary = 'List the runs journaled on this host (or --root): what each changed, and whether it was rolled back.'
 
   static description = `Reads /var/lib/xensetup/journal.jsonl only (no lock, nothing written). Each run: its id (for
@@ -11,11 +10,4 @@ export default class History extends BaseCommand {
 commands and the packages it installed. Exit 0; 1 when the journal is damaged.`
 
   static examples = ['<%= config.bin %> history', '<%= config.bin %> history --json --root /mnt/target']
-
-  async run() {
-    const {flags} = await this.parse(History)
-    const runs = historyOf(readRuns(openHost(flags.root)))
-    this.say(historyText(runs))
-    return {runs}
-  }
 }

@@ -1,12 +1,10 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import type {PlanHooks} from '../engine/session.js'
-import {openHost} from '../host/open.js'
-import {runInit} from '../init/run-init.js'
-import {keepPlan} from '../plan/keep.js'
 import {STEP_IDS} from '../steps/ids.js'
 
 export default class Init extends BaseCommand {
+  static action = 'init' as const
+
   static summary = 'Turn this host (or --root) into a Xen dom0: packages, boot entry, services, xenfs, xenbr0, LVM.'
 
   static description = `Each step states its desired state and changes only what differs, so a re-run on a configured host changes nothing.
@@ -36,14 +34,5 @@ On a terminal, init shows the plan and asks before applying; with --yes or witho
     'trial-boot': Flags.boolean({summary: 'Boot Xen once (grub-reboot); a failed boot falls back to the old default on reset. Run init again without it to keep Xen.'}),
     only: Flags.string({summary: 'Run only these steps (repeat the flag, or separate with commas).', options: [...STEP_IDS], multiple: true, delimiter: ','}),
     skip: Flags.string({summary: 'Leave these steps out (repeat the flag, or separate with commas).', options: [...STEP_IDS], multiple: true, delimiter: ','}),
-  }
-
-  async run() {
-    const {flags} = await this.parse(Init)
-    const target = openHost(flags.root)
-    const print = (text: string) => process.stdout.write(text)
-    const run = (plan?: PlanHooks) => runInit(target, flags, this.jsonEnabled(), print, this.argv, plan)
-    if (flags.out === undefined) return run()
-    return keepPlan(flags.out, flags['dry-run'], {command: 'init', arguments: {}, target}, this.jsonEnabled(), print, run)
   }
 }

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {openHost} from '../host/open.js'
-import {runRollback} from '../undo/run-rollback.js'
 
 export default class Rollback extends BaseCommand {
+  static action = 'rollback' as const
+
   static summary = 'Undo one run (default: the last that changed something and was not rolled back) from its journal and backups.'
 
   static description = `Plans the reverse of the run and goes through the same plan, confirm, apply and journal as init:
@@ -25,10 +25,5 @@ Exit codes: 0 done (or nothing to roll back), 1 a step failed, 2 unknown RUN or 
     yes: Flags.boolean({char: 'y', summary: 'Do not ask.'}),
     force: Flags.boolean({summary: 'Also restore files changed since the run, losing those changes.'}),
     packages: Flags.boolean({summary: 'Also purge the packages the run installed (exactly those).'}),
-  }
-
-  async run() {
-    const {args, flags} = await this.parse(Rollback)
-    return runRollback(openHost(flags.root), args.run, flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
   }
 }

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
-import {openHost} from '../host/open.js'
-import {runUninstall} from '../undo/uninstall.js'
 
 export default class Uninstall extends BaseCommand {
+  static action = 'uninstall' as const
+
   static summary = 'Undo what init configured: the host boots its previous non-Xen default, without a trace of xensetup\'s configuration.'
 
   static description = `Files come back from the journal's backups where they still hold what xensetup wrote; elsewhere xensetup's blocks, drop-ins and files are removed by their markers and names, and what could not be restored is said.
@@ -23,10 +23,5 @@ The volume group is kept (it may hold guests) unless --remove-vg, which refuses 
     force: Flags.boolean({summary: 'Put originals back even over files changed since xensetup wrote them (the later changes are lost).'}),
     'remove-vg': Flags.boolean({summary: 'Remove the volume group init created, when it holds no logical volume.'}),
     'purge-packages': Flags.boolean({summary: 'Remove the packages xensetup installed (the journal\'s list, else the distribution\'s Xen packages).'}),
-  }
-
-  async run() {
-    const {flags} = await this.parse(Uninstall)
-    return runUninstall(openHost(flags.root), flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
   }
 }

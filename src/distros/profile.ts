@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readAsset} from '../assets.js'
 import path from 'node:path'
 import type {DistroFacts, DistroFamily, InitSystem} from '../facts/types.js'
 import {validateProfileFile} from './validate.js'
@@ -70,18 +70,13 @@ export function grubFiles(boot: Pick<BootProfile, 'grubCfg'>): string[] {
 /** Families `init` has a profile for; the rest are refused before anything is planned. */
 export const PROFILED_FAMILIES: readonly DistroFamily[] = ['debian', 'fedora', 'suse', 'arch', 'alpine', 'gentoo']
 
-export function distrosDir(): URL {
-  // Two levels below the repo root both as src/distros (jest) and dist/distros (the built CLI).
-  return new URL('../../distros/', import.meta.url)
-}
-
 /** Each family's file read and validated once per process: doctor's checks and init's steps ask often. */
 const files = new Map<DistroFamily, ProfileFile>()
 
 function profileFile(family: DistroFamily): ProfileFile {
   let data = files.get(family)
   if (data === undefined) {
-    const parsed: unknown = JSON.parse(readFileSync(new URL(`${family}.json`, distrosDir()), 'utf8'))
+    const parsed: unknown = JSON.parse(readAsset(`distros/${family}.json`))
     validateProfileFile(`distros/${family}.json`, parsed, family)
     data = parsed as ProfileFile
     files.set(family, data)

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readAsset} from '../assets.js'
 
 import type {HostFiles} from './files.js'
 import {parseShellAssignments} from '../formats/shell.js'
@@ -99,12 +99,9 @@ export function parseSupportRules(json: string): SupportRule[] {
 
 let bundledRules: SupportRule[] | undefined
 
-/**
- * The rules shipped with xensetup (not the target's): src/facts/ under jest and dist/facts/ when built
- * are both two levels below the package root, where distros/ lives.
- */
+/** The rules shipped with xensetup (not the target's). */
 export function bundledSupportRules(): SupportRule[] {
-  bundledRules ??= parseSupportRules(readFileSync(new URL('../../distros/support.json', import.meta.url), 'utf8'))
+  bundledRules ??= parseSupportRules(readAsset('distros/support.json'))
   return bundledRules
 }
 

@@ -1,13 +1,9 @@
-import {existsSync} from 'node:fs'
-import {fileURLToPath} from 'node:url'
-import type {ChrootSpec} from './chroot-exec.js'
+import {selfCommand} from '../assets.js'
+import {CHROOT_EXEC, type ChrootSpec} from './chroot-exec.js'
 import {HostPathError} from './errors.js'
 import type {Host} from './host.js'
 import {POLICY_RC_D, POLICY_RC_D_TEXT} from './policy-rc-d.js'
 import type {CommandRunner, RunOptions, RunResult} from './runner.js'
-
-/** dist/host/chroot-exec.js from this file in dist/host/ and from src/host/ (tests) alike. */
-const HELPER = fileURLToPath(new URL('../../dist/host/chroot-exec.js', import.meta.url))
 
 /**
  * Runs commands inside --root: each one in its own private mount namespace with /sys, /dev and a new
@@ -28,9 +24,8 @@ export class ChrootRunner implements CommandRunner {
   async run(argv: string[], options?: RunOptions): Promise<RunResult> {
     const spec: ChrootSpec = {root: this.target.root, sys: this.mountPoint('/sys'), dev: this.mountPoint('/dev'), devPts: this.mountPoint('/dev/pts'), argv}
     this.mountPoint('/proc')
-    if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run \`npm run build\``)
     this.holdDaemons()
-    const wrapped = ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', '--', process.execPath, HELPER, JSON.stringify(spec)]
+    const wrapped = ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', '--', ...selfCommand(), CHROOT_EXEC, JSON.stringify(spec)]
     const result = await this.outer.run(wrapped, {...options, shown: ['chroot', this.target.root, ...argv]})
     return {...result, argv}
   }

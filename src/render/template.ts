@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readAsset} from '../assets.js'
 
 /**
  * Renders templates/<name>.ejs (ejs loaded on first use: doctor never pays for it). Config files are
@@ -7,7 +7,6 @@ import {readFileSync} from 'node:fs'
  */
 export async function renderTemplate(name: string, data: Record<string, unknown>): Promise<string> {
   const {default: ejs} = await import('ejs')
-  // Two levels below the repo root both as src/render (jest) and dist/render (the built CLI).
-  const file = new URL(`../../templates/${name}.ejs`, import.meta.url)
-  return ejs.render(readFileSync(file, 'utf8'), data, {escape: String, filename: file.pathname})
+  const file = `templates/${name}.ejs`
+  return ejs.render(readAsset(file), data, {escape: String, filename: file})
 }

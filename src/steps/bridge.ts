@@ -1,7 +1,8 @@
-import {fileURLToPath} from 'node:url'
+import {selfCommand} from '../assets.js'
 import type {Change, CommandChange} from '../engine/change.js'
 import {type Step, StepFailure, type StepPlan, StepRefusal} from '../engine/step.js'
 import type {NetworkInterface, NetworkStack} from '../facts/types.js'
+import {ACTIVATE_BRIDGE} from './bridge/activate-command.js'
 import {planIfupdown} from './bridge/ifupdown.js'
 import {planNetplan} from './bridge/netplan.js'
 import {planNetworkd} from './bridge/networkd.js'
@@ -29,8 +30,6 @@ const BY_HAND: Partial<Record<NetworkStack, (spec: BridgeSpec) => string>> = {
     `ifupdown-ng is not handled yet: in /etc/network/interfaces make ${uplink} "inet manual" and give "auto ${bridge}" ${uplink}'s old address lines plus bridge-ports ${uplink} and hwaddress ${mac ?? `<${uplink}'s MAC>`}`,
 }
 
-/** Built next to this file in dist/; run as its own process so activation and rollback stay one unit. */
-const ACTIVATE_SCRIPT = fileURLToPath(new URL('./bridge/activate-cli.js', import.meta.url))
 const ACTIVATION_TIMEOUT_MS = 60_000
 
 /**
@@ -118,7 +117,7 @@ function activation(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec
   }
   return {
     kind: 'command',
-    argv: [process.execPath, ACTIVATE_SCRIPT, uplink, bridge],
+    argv: [...selfCommand(), ACTIVATE_BRIDGE, uplink, bridge],
     why: `move ${uplink}'s addresses and routes to ${bridge} on the running network now; if any command fails, ${uplink} is put back as it was`,
     timeoutMs: ACTIVATION_TIMEOUT_MS,
   }

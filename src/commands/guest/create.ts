@@ -1,12 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
-import type {PlanHooks} from '../../engine/session.js'
-import {openHost} from '../../host/open.js'
-import {keepPlan} from '../../plan/keep.js'
-import {attachConsole} from '../../guest/xl-commands.js'
-import {runGuestCreate} from '../../guest/run-create.js'
 
 export default class GuestCreate extends BaseCommand {
+  static action = 'guest:create' as const
+
   static summary = 'Write a guest\'s xl config (/etc/xen/NAME.cfg), carve its disk out of the volume group, and start it.'
 
   static description = `Same engine as init: the plan shows the config as a diff and the commands; --dry-run changes nothing; a re-run with the same flags changes nothing, other flags show what changes.
@@ -27,7 +24,7 @@ Refusals (one line, a hint, exit 2, or 3 when the CPU cannot, 4 when it would be
     yes: Flags.boolean({char: 'y', summary: 'Do not ask before applying.'}),
     type: Flags.string({summary: 'pv, pvh or hvm (default: hvm with --iso, pvh with --kernel on a CPU with VT-x/AMD-V, else pv).', options: ['pv', 'pvh', 'hvm']}),
     memory: Flags.string({summary: 'Guest memory, e.g. 512M or 2G.', default: '1G'}),
-    vcpus: Flags.integer({summary: 'Virtual CPUs.', default: 1}),
+    vcpus: Flags.string({summary: 'Virtual CPUs.', default: '1'}),
     disk: Flags.string({summary: 'Create logical volume NAME-disk of this size in --vg, e.g. 20G.', exclusive: ['disk-path']}),
     'disk-path': Flags.string({summary: 'Use this LV, partition or image file (raw, qcow2, vhd: detected) as the disk.'}),
     vg: Flags.string({summary: 'Volume group for --disk.', default: 'vg0'}),
@@ -46,15 +43,5 @@ Refusals (one line, a hint, exit 2, or 3 when the CPU cannot, 4 when it would be
     autostart: Flags.boolean({summary: 'Start it at boot: link it into /etc/xen/auto for xendomains.'}),
     start: Flags.boolean({summary: 'Start it now (xl create).'}),
     console: Flags.boolean({summary: 'With --start, attach to its console afterwards (Ctrl-] leaves).', dependsOn: ['start']}),
-  }
-
-  async run() {
-    const {args, flags} = await this.parse(GuestCreate)
-    const target = openHost(flags.root)
-    const print = (text: string) => process.stdout.write(text)
-    const run = (plan?: PlanHooks) => runGuestCreate(target, args.name, flags, this.jsonEnabled(), print, this.argv, {}, plan)
-    const document = flags.out === undefined ? await run() : await keepPlan(flags.out, flags['dry-run'], {command: 'guest create', arguments: {name: args.name}, target}, this.jsonEnabled(), print, run)
-    if (flags.console && document.result === 'ok' && !this.jsonEnabled()) await attachConsole(target, args.name)
-    return document
   }
 }

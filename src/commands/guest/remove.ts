@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
-import {runGuestRemove} from '../../guest/run-remove.js'
-import {openHost} from '../../host/open.js'
 
 export default class GuestRemove extends BaseCommand {
+  static action = 'guest:remove' as const
+
   static summary = 'Remove a stopped guest: its config and autostart link; its logical volume only with --delete-disk.'
 
   static description = `A running guest is refused (stop it first). The config is kept under /var/lib/xensetup/backups/<run>/.
@@ -18,10 +18,5 @@ export default class GuestRemove extends BaseCommand {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask before applying.'}),
     'delete-disk': Flags.boolean({summary: 'Also destroy the guest\'s logical volume(s).'}),
     vg: Flags.string({summary: 'Volume group of the NAME-disk volume (when the config is already gone).', default: 'vg0'}),
-  }
-
-  async run() {
-    const {args, flags} = await this.parse(GuestRemove)
-    return runGuestRemove(openHost(flags.root), args.name, flags, this.jsonEnabled(), (text) => process.stdout.write(text), this.argv)
   }
 }

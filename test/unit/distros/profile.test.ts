@@ -1,10 +1,9 @@
 import {describe, expect, it} from '@jest/globals'
-import {readFileSync} from 'node:fs'
-
-import {PROFILED_FAMILIES, distrosDir, profileFor} from '../../../src/distros/profile.js'
+import {readAsset} from '../../../src/assets.js'
+import {PROFILED_FAMILIES, profileFor} from '../../../src/distros/profile.js'
 import {ProfileError, validateProfileFile} from '../../../src/distros/validate.js'
 
-const debian = () => JSON.parse(readFileSync(new URL('debian.json', distrosDir()), 'utf8')) as Record<string, any>
+const debian = () => JSON.parse(readAsset('distros/debian.json')) as Record<string, any>
 
 /** The error for debian.json after `change`, or undefined when it still validates. */
 function errorAfter(change: (profile: Record<string, any>) => void): string | undefined {

@@ -71,7 +71,7 @@ describe('bridge step: the running network', () => {
     expect(commands(plan)).toEqual([
       {
         kind: 'command',
-        argv: [process.execPath, expect.stringMatching(/\/steps\/bridge\/activate-cli\.js$/), 'eno1', 'xenbr0'],
+        argv: [process.execPath, expect.stringMatching(/\/bin\/run\.js$/), '__activate-bridge', 'eno1', 'xenbr0'],
         why: "move eno1's addresses and routes to xenbr0 on the running network now; if any command fails, eno1 is put back as it was",
         timeoutMs: 60_000,
       },

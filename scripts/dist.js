@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// `npm run dist` (after `npm run build`, whose manifest it embeds): the two release artifacts in release/.
+//   release/xensetup.cjs         the whole CLI in one file, for any Node >= 18.19 (`node xensetup.cjs …`)
+//   release/xensetup-linux-x64   the same file inside this machine's node: a single executable application
+// Start-up is what shapes the bundle: node's own start-up is the bar (npm run bench). Our code and the
+// small libraries the hot paths need (yaml, diff, ejs) are plain code in the file; oclif, listr2,
+// inquirer and execa, which only some runs need, are kept in it as text and compiled on first use, since
+// V8 parses every function in a file it loads, used or not.
+import {build} from 'esbuild'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const REPO = fileURLToPath(new URL('..', import.meta.url))
+const RELEASE = path.join(REPO, 'release')
+const BUNDLE = path.join(RELEASE, 'xensetup.cjs')
+const EXECUTABLE = path.join(RELEASE, 'xensetup-linux-x64')
+// The oldest Node the bundle runs on: Debian 12's and Ubuntu 24.04's own.
+const TARGET = 'node18.19'
+// postject's fuse for Node's single executable applications (Node's docs, "Single executable applications").
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+
+/** Packages loaded only by some runs, each compiled on first use: the bare import → what it exports. */
+const VENDORS = {
+  // The help command with the oclif it extends: one copy of oclif, whose Command class both share.
+  '@oclif/core': {name: 'oclif', source: "export * from '@oclif/core'; export {commands as helpCommands} from '@oclif/plugin-help'"},
+  '@oclif/plugin-help': {name: 'oclif', pick: '{commands: vendor.helpCommands}'},
+  listr2: {name: 'listr2', source: "export {Listr} from 'listr2'"},
+  // The three prompts init asks with, from @inquirer/prompts' own packages: its index would also bring
+  // the editor prompt, whose encoding tables are most of inquirer's size.
+  '@inquirer/prompts': {
+    name: 'inquirer',
+    source: "export {default as confirm} from '@inquirer/confirm'; export {default as input} from '@inquirer/input'; export {default as select} from '@inquirer/select'",
+  },
+  execa: {name: 'execa', source: "export * from 'execa'"},
+}
+
+function files(dir) {
+  return readdirSync(path.join(REPO, dir), {withFileTypes: true}).flatMap((entry) => {
+    const name = `${dir}/${entry.name}`
+    return entry.isDirectory() ? files(name) : [name]
+  })
+}
+
+const manifestFile = path.join(REPO, 'oclif.manifest.json')
+if (statSync(manifestFile, {throwIfNoEntry: false}) === undefined) {
+  console.error('dist: oclif.manifest.json is missing: run `npm run build` first')
+  process.exit(2)
+}
+const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
+
+async function vendorText({source}) {
+  const result = await build({
+    stdin: {contents: source, resolveDir: REPO, loader: 'js'},
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: TARGET,
+    minify: true,
+    write: false,
+    // oclif loads TypeScript only to run commands from .ts sources, which a release has none of.
+    external: ['typescript', 'ts-node'],
+    logLevel: 'error',
+  })
+  return result.outputFiles[0].text
+}
+
+/** src/assets.ts as the release has it: the shipped files inside, and itself as the way to start itself. */
+function assetsModule() {
+  const shipped = [...files('templates'), ...files('distros'), 'package.json', 'oclif.manifest.json']
+  const assets = Object.fromEntries(shipped.map((name) => [name, readFileSync(path.join(REPO, name), 'utf8')]))
+  return `
+const ASSETS = ${JSON.stringify(assets)}
+function single() {
+  try { return require('node:sea').isSea() } catch { return false }
+}
+export function readAsset(name) {
+  if (!Object.hasOwn(ASSETS, name)) throw Object.assign(new Error(name + ' is not in this release'), {code: 'ENOENT'})
+  return ASSETS[name]
+}
+export function selfCommand() {
+  return single() ? [process.execPath] : [process.execPath, __filename]
+}
+export function releaseKind() {
+  return single() ? 'single executable' : 'bundle'
+}
+`
+}
+
+async function vendorsModule() {
+  const texts = {}
+  for (const vendor of Object.values(VENDORS)) if (vendor.source) texts[vendor.name] = await vendorText(vendor)
+  return `
+const {compileFunction} = require('node:vm')
+const TEXTS = ${JSON.stringify(texts)}
+const loaded = new Map()
+export function vendor(name) {
+  if (!loaded.has(name)) {
+    const module = {exports: {}}
+    compileFunction(TEXTS[name], ['exports', 'require', 'module'], {filename: 'xensetup:' + name})(module.exports, require, module)
+    loaded.set(name, module.exports)
+  }
+  return loaded.get(name)
+}
+`
+}
+
+/** Every command class by id (from the manifest), and oclif's help command. */
+function commandsModule() {
+  const entries = Object.entries(manifest.commands).map(([id, command], index) => {
+    const source = path.join(REPO, command.relativePath.join('/').replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))
+    return {id, name: `C${index}`, source}
+  })
+  return `
+${entries.map(({name, source}) => `import ${name} from ${JSON.stringify(source)}`).join('\n')}
+import {commands} from '@oclif/plugin-help'
+export const COMMANDS = {${entries.map(({id, name}) => `${JSON.stringify(id)}: ${name}`).join(', ')}, help: commands.help}
+`
+}
+
+const vendors = await vendorsModule()
+const release = {
+  name: 'release',
+  setup(bundler) {
+    bundler.onResolve({filter: /^xensetup:(commands|vendors)$/}, ({path: name}) => ({path: name, namespace: 'release'}))
+    bundler.onResolve({filter: /\/assets\.js$/}, ({path: name, resolveDir}) =>
+      path.resolve(resolveDir, name) === path.join(REPO, 'src/assets.js') ? {path: 'xensetup:assets', namespace: 'release'} : undefined,
+    )
+    bundler.onResolve({filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`)}, ({path: name}) => ({path: name, namespace: 'vendor'}))
+    bundler.onLoad({filter: /.*/, namespace: 'vendor'}, ({path: name}) => ({
+      contents: `const vendor = require('xensetup:vendors').vendor(${JSON.stringify(VENDORS[name].name)}); module.exports = ${VENDORS[name].pick ?? 'vendor'}`,
+      loader: 'js',
+      resolveDir: REPO,
+    }))
+    bundler.onLoad({filter: /.*/, namespace: 'release'}, ({path: name}) => {
+      const contents = {'xensetup:assets': assetsModule, 'xensetup:commands': commandsModule, 'xensetup:vendors': () => vendors}[name]()
+      return {contents, loader: 'js', resolveDir: REPO}
+    })
+  },
+}
+
+// Built aside and renamed into place, so a test reading release/ meanwhile sees whole files.
+const work = path.join(RELEASE, '.build')
+rmSync(work, {recursive: true, force: true})
+mkdirSync(work, {recursive: true})
+const bundle = path.join(work, path.basename(BUNDLE))
+const executable = path.join(work, path.basename(EXECUTABLE))
+await build({
+  entryPoints: [path.join(REPO, 'src/cli/bundle-entry.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: TARGET,
+  minify: true,
+  outfile: bundle,
+  banner: {js: '#!/usr/bin/env node'},
+  plugins: [release],
+  logLevel: 'warning',
+})
+chmodSync(bundle, 0o755)
+
+// The executable: this node with the bundle (and V8's code cache for it) injected as its blob.
+const blob = path.join(work, 'xensetup.blob')
+writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true}))
+execFileSync(process.execPath, ['--experimental-sea-config', path.join(work, 'sea-config.json')], {stdio: 'pipe'})
+copyFileSync(process.execPath, executable)
+chmodSync(executable, 0o755)
+const {inject} = await import('postject')
+// postject warns about each ELF note it cannot name; the injection itself is checked by running it.
+const warn = console.warn
+console.warn = () => {}
+await inject(executable, 'NODE_SEA_BLOB', readFileSync(blob), {sentinelFuse: SEA_FUSE})
+console.warn = warn
+renameSync(bundle, BUNDLE)
+renameSync(executable, EXECUTABLE)
+rmSync(work, {recursive: true})
+
+for (const file of [BUNDLE, EXECUTABLE]) console.log(`${path.relative(REPO, file)}  ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB`)
