@@ -10,6 +10,7 @@ import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
 import {chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {brotliCompressSync} from 'node:zlib'
 import {fileURLToPath} from 'node:url'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -19,21 +20,44 @@ const EXECUTABLE = path.join(RELEASE, 'xensetup-linux-x64')
 // The oldest Node the bundle runs on: Debian 12's and Ubuntu 24.04's own.
 const TARGET = 'node18.19'
 // postject's fuse for Node's single executable applications (Node's docs, "Single executable applications").
+// DIST_MINIFY=0 keeps names readable, for profiling (node --cpu-prof release/xensetup.cjs …).
+const MINIFY = process.env.DIST_MINIFY !== '0'
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
-/** Packages loaded only by some runs, each compiled on first use: the bare import → what it exports. */
+/**
+ * Libraries only some runs need, kept in the bundle as compressed text and compiled on first use: each
+ * vendor's source. yaml is one although facts import it: only a host with netplan files parses YAML.
+ */
 const VENDORS = {
   // The help command with the oclif it extends: one copy of oclif, whose Command class both share.
-  '@oclif/core': {name: 'oclif', source: "export * from '@oclif/core'; export {commands as helpCommands} from '@oclif/plugin-help'"},
-  '@oclif/plugin-help': {name: 'oclif', pick: '{commands: vendor.helpCommands}'},
-  listr2: {name: 'listr2', source: "export {Listr} from 'listr2'"},
+  oclif: "export * from '@oclif/core'; export {commands as helpCommands} from '@oclif/plugin-help'",
+  listr2: "export {Listr} from 'listr2'",
   // The three prompts init asks with, from @inquirer/prompts' own packages: its index would also bring
   // the editor prompt, whose encoding tables are most of inquirer's size.
-  '@inquirer/prompts': {
-    name: 'inquirer',
-    source: "export {default as confirm} from '@inquirer/confirm'; export {default as input} from '@inquirer/input'; export {default as select} from '@inquirer/select'",
-  },
-  execa: {name: 'execa', source: "export * from 'execa'"},
+  inquirer: "export {default as confirm} from '@inquirer/confirm'; export {default as input} from '@inquirer/input'; export {default as select} from '@inquirer/select'",
+  execa: "export * from 'execa'",
+  yaml: "export * from 'yaml'",
+}
+
+/** Each bare import the sources make: its vendor, and which of the vendor's names its own names are. */
+const IMPORTS = {
+  '@oclif/core': {vendor: 'oclif'},
+  '@oclif/plugin-help': {vendor: 'oclif', names: {commands: 'helpCommands'}},
+  listr2: {vendor: 'listr2'},
+  '@inquirer/prompts': {vendor: 'inquirer'},
+  execa: {vendor: 'execa'},
+  yaml: {vendor: 'yaml'},
+}
+
+/**
+ * The module a bare import resolves to: the package's names as getters, so the vendor is compiled when
+ * a name is first used, not when the importing module is loaded.
+ */
+async function importStub(specifier) {
+  const {vendor, names} = IMPORTS[specifier]
+  const mapping = names ?? Object.fromEntries(Object.keys(await import(specifier)).filter((name) => name !== 'default').map((name) => [name, name]))
+  const getters = Object.entries(mapping).map(([name, from]) => `${JSON.stringify(name)}: {enumerable: true, get: () => vendor(${JSON.stringify(vendor)})[${JSON.stringify(from)}]}`)
+  return `const {vendor} = require('xensetup:vendors')\nmodule.exports = Object.defineProperties({}, {${getters.join(', ')}})`
 }
 
 function files(dir) {
@@ -50,7 +74,7 @@ if (statSync(manifestFile, {throwIfNoEntry: false}) === undefined) {
 }
 const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
 
-async function vendorText({source}) {
+async function vendorText(source) {
   const result = await build({
     stdin: {contents: source, resolveDir: REPO, loader: 'js'},
     bundle: true,
@@ -63,7 +87,8 @@ async function vendorText({source}) {
     external: ['typescript', 'ts-node'],
     logLevel: 'error',
   })
-  return result.outputFiles[0].text
+  // Brotli and base64: a quarter of the bytes V8 must scan at every start, decompressed only when used.
+  return brotliCompressSync(result.outputFiles[0].contents).toString('base64')
 }
 
 /** src/assets.ts as the release has it: the shipped files inside, and itself as the way to start itself. */
@@ -90,15 +115,15 @@ export function releaseKind() {
 
 async function vendorsModule() {
   const texts = {}
-  for (const vendor of Object.values(VENDORS)) if (vendor.source) texts[vendor.name] = await vendorText(vendor)
+  for (const [name, source] of Object.entries(VENDORS)) texts[name] = await vendorText(source)
   return `
-const {compileFunction} = require('node:vm')
 const TEXTS = ${JSON.stringify(texts)}
 const loaded = new Map()
 export function vendor(name) {
   if (!loaded.has(name)) {
     const module = {exports: {}}
-    compileFunction(TEXTS[name], ['exports', 'require', 'module'], {filename: 'xensetup:' + name})(module.exports, require, module)
+    const text = require('node:zlib').brotliDecompressSync(Buffer.from(TEXTS[name], 'base64')).toString()
+    require('node:vm').compileFunction(text, ['exports', 'require', 'module'], {filename: 'xensetup:' + name})(module.exports, require, module)
     loaded.set(name, module.exports)
   }
   return loaded.get(name)
@@ -127,12 +152,8 @@ const release = {
     bundler.onResolve({filter: /\/assets\.js$/}, ({path: name, resolveDir}) =>
       path.resolve(resolveDir, name) === path.join(REPO, 'src/assets.js') ? {path: 'xensetup:assets', namespace: 'release'} : undefined,
     )
-    bundler.onResolve({filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`)}, ({path: name}) => ({path: name, namespace: 'vendor'}))
-    bundler.onLoad({filter: /.*/, namespace: 'vendor'}, ({path: name}) => ({
-      contents: `const vendor = require('xensetup:vendors').vendor(${JSON.stringify(VENDORS[name].name)}); module.exports = ${VENDORS[name].pick ?? 'vendor'}`,
-      loader: 'js',
-      resolveDir: REPO,
-    }))
+    bundler.onResolve({filter: new RegExp(`^(${Object.keys(IMPORTS).join('|')})$`)}, ({path: name}) => ({path: name, namespace: 'vendor'}))
+    bundler.onLoad({filter: /.*/, namespace: 'vendor'}, async ({path: name}) => ({contents: await importStub(name), loader: 'js', resolveDir: REPO}))
     bundler.onLoad({filter: /.*/, namespace: 'release'}, ({path: name}) => {
       const contents = {'xensetup:assets': assetsModule, 'xensetup:commands': commandsModule, 'xensetup:vendors': () => vendors}[name]()
       return {contents, loader: 'js', resolveDir: REPO}
@@ -152,7 +173,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: TARGET,
-  minify: true,
+  minify: MINIFY,
   outfile: bundle,
   banner: {js: '#!/usr/bin/env node'},
   plugins: [release],

@@ -1,6 +1,6 @@
 /**
  * Shell completion for bash and zsh, generated from oclif's manifest. The script is static: completing a
- * word never runs xensetup, so it is instant, works offline and cannot break with the install it describes.
+ * word never runs xensetup, so it is instant and works offline, whatever state the install is in.
  */
 
 /** The parts of oclif's manifest completion reads (oclif's Interfaces.Manifest fits). */
@@ -37,12 +37,13 @@ const BIN = 'xensetup'
 const HELP = {name: 'help', summary: `Display help for ${BIN}.`}
 
 /**
- * The manifest tells that a flag takes a value but not what kind. Without a list of options the value is
- * taken for a path, so it is keyed on names: a directory for DIRECTORY_FLAGS (--root), a file for every
- * other option flag (--out, --iso, --kernel, --disk-path; --memory and the like get file names too, which
- * is merely unhelpful). Positional args are free text (a guest name, a run id) except FILE_ARGS (apply FILE).
+ * The manifest tells that a flag takes a value but not what kind, so paths are keyed on names: a
+ * directory for --root, a file (or device) for the flags below; other values (--memory, --mac, a guest
+ * name, a run id) are free text, where listing file names would only get in the way. Positional args are
+ * free text except FILE_ARGS (apply FILE).
  */
 const DIRECTORY_FLAGS = new Set(['root'])
+const FILE_FLAGS = new Set(['out', 'iso', 'kernel', 'ramdisk', 'disk-path', 'vg-device'])
 const FILE_ARGS = new Set(['file'])
 
 /** How a value completes: from the options (commaSeparated: several, as "a,b"), as a path, or not at all. */
@@ -114,7 +115,6 @@ function buildModel(manifest: CompletionManifest, topics: Record<string, {descri
       below.set(parent, siblings)
     })
   }
-  for (const entries of below.values()) entries.sort((a, b) => a.name.localeCompare(b.name))
   return {below, commands}
 }
 
@@ -123,7 +123,7 @@ function toFlag(name: string, flag: ManifestFlag): Flag {
   const base = {name, char: flag.char, summary: summaryOf(flag), repeatable}
   if (flag.type === 'boolean') return base
   if (flag.options) return {...base, value: {kind: 'choice', options: flag.options, commaSeparated: repeatable && flag.delimiter === ','}}
-  return {...base, value: {kind: DIRECTORY_FLAGS.has(name) ? 'directory' : 'file'}}
+  return {...base, value: {kind: DIRECTORY_FLAGS.has(name) ? 'directory' : FILE_FLAGS.has(name) ? 'file' : 'text'}}
 }
 
 function toArg(name: string, arg: ManifestArg): Arg {

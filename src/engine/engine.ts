@@ -37,12 +37,16 @@ export class Engine<C> {
     private readonly stop: StopSignal = new StopSignal(),
   ) {}
 
-  /** What each step would change now; writes nothing and runs nothing that changes the host. */
+  /**
+   * What each step would change now; writes nothing and runs nothing that changes the host. Planning
+   * changes nothing, so every step is planned against one reading of the facts.
+   */
   async plan(steps: Step<C>[]): Promise<StepReport[]> {
     const reports: StepReport[] = []
+    const context = this.contextFor()
     for (const step of steps) {
       try {
-        reports.push(await this.planStep(step))
+        reports.push(await this.planStep(step, context))
       } catch (error) {
         if (!(error instanceof StepFailure)) throw error
         reports.push(failedReport(step, error))
@@ -51,11 +55,11 @@ export class Engine<C> {
     return reports
   }
 
-  async planStep(step: Step<C>): Promise<StepReport> {
+  async planStep(step: Step<C>, context: C = this.contextFor()): Promise<StepReport> {
     const base = {id: step.id, title: step.title}
     let plan: StepPlan
     try {
-      plan = await step.plan(this.contextFor())
+      plan = await step.plan(context)
     } catch (error) {
       throw asStepFailure(error)
     }

@@ -1,5 +1,5 @@
 import path from 'node:path'
-
+import {naturalOrder} from '../formats/natural-order.js'
 import {detectBootloader} from './bootloader.js'
 import {parseExtlinuxConf} from './extlinux.js'
 import type {HostFiles} from './files.js'
@@ -99,7 +99,7 @@ function blsEntries(files: HostFiles): MenuItem[] {
   return files
     .list('/boot/loader/entries')
     .filter((name) => name.endsWith('.conf'))
-    .sort((a, b) => b.localeCompare(a, 'en', {numeric: true}))
+    .sort((a, b) => naturalOrder(b, a))
     .map((name) => parseBlsEntry(name.slice(0, -'.conf'.length), files.read(`/boot/loader/entries/${name}`) ?? ''))
 }
 

@@ -1,4 +1,5 @@
 import type {Mount} from './block.js'
+import {naturalOrder} from '../formats/natural-order.js'
 import type {HostFiles} from './files.js'
 import type {ServiceFiles} from './init.js'
 import type {InitSystem, NetworkFacts, PackageFacts, XenFacts} from './types.js'
@@ -128,7 +129,7 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
 
 /** The highest by numeric-aware comparison ("xen-hypervisor-4.20" over "xen-hypervisor-4.9"). */
 function newest(names: string[]): string | undefined {
-  return names.sort((a, b) => a.localeCompare(b, 'en', {numeric: true})).at(-1)
+  return names.sort(naturalOrder).at(-1)
 }
 
 /** The Xen daemons a dom0 needs; oxenstored is the OCaml xenstored Debian prefers when installed. */

@@ -25,8 +25,6 @@ function mount(argv: string[]): void {
   }
 }
 
-export const CHROOT_EXEC = '__chroot-exec'
-
 export function chrootExec([specText]: string[]): void {
   const spec = JSON.parse(specText ?? '{}') as ChrootSpec
   if (!spec.root || !Array.isArray(spec.argv) || spec.argv.length === 0) {

@@ -1,5 +1,6 @@
 import {selfCommand} from '../assets.js'
-import {CHROOT_EXEC, type ChrootSpec} from './chroot-exec.js'
+import type {ChrootSpec} from './chroot-exec.js'
+import {HELPERS} from './helpers.js'
 import {HostPathError} from './errors.js'
 import type {Host} from './host.js'
 import {POLICY_RC_D, POLICY_RC_D_TEXT} from './policy-rc-d.js'
@@ -25,7 +26,7 @@ export class ChrootRunner implements CommandRunner {
     const spec: ChrootSpec = {root: this.target.root, sys: this.mountPoint('/sys'), dev: this.mountPoint('/dev'), devPts: this.mountPoint('/dev/pts'), argv}
     this.mountPoint('/proc')
     this.holdDaemons()
-    const wrapped = ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', '--', ...selfCommand(), CHROOT_EXEC, JSON.stringify(spec)]
+    const wrapped = ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', '--', ...selfCommand(), HELPERS.chrootExec, JSON.stringify(spec)]
     const result = await this.outer.run(wrapped, {...options, shown: ['chroot', this.target.root, ...argv]})
     return {...result, argv}
   }

@@ -1,7 +1,7 @@
 import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {type FileOwnership, writeAtomic} from './atomic-write.js'
-import {canonicalInRoot, joinRoot} from './confine.js'
+import {canonicalInRoot, type Entry, joinRoot} from './confine.js'
 import {HostPathError, isMissing} from './errors.js'
 import {decodeText, readBounded, type TextEncoding, type TextFile} from './read-file.js'
 
@@ -31,6 +31,8 @@ export class Host {
   readonly root: string
   /** Set while a plan that will be kept is made: every read below reports to it. */
   recorder: ReadRecorder | null = null
+  /** What each path component was, while a batch of reads runs (see readingAtOnce). */
+  private seen: Map<string, Entry> | undefined
 
   constructor(root = '/') {
     const absolute = path.resolve(root)
@@ -43,10 +45,25 @@ export class Host {
     return this.root === '/'
   }
 
+  /**
+   * Runs `reads` (synchronous: nothing else can write meanwhile) with each path component looked up
+   * once, not once per path: fact gathering resolves hundreds of paths under a --root, each through
+   * the same few directories. Writes never run inside it.
+   */
+  readingAtOnce<T>(reads: () => T): T {
+    if (this.seen !== undefined) return reads()
+    this.seen = new Map()
+    try {
+      return reads()
+    } finally {
+      this.seen = undefined
+    }
+  }
+
   /** The target-side path after following its links inside the root; failures name the path with its root. */
   canonical(target: string, followLast = true): string {
     try {
-      return canonicalInRoot(this.root, target, followLast)
+      return canonicalInRoot(this.root, target, followLast, this.seen)
     } catch (error) {
       if (error instanceof HostPathError) throw new HostPathError(this.display(target), error.problem, error.code)
       throw error

@@ -43,12 +43,16 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
       const {probe, local} = session
       const facts = gatherFacts(target, local)
       // A kept plan's flags hold every answer: applying it asks only whether to apply.
-      const options = await resolveOptions(flags, facts, steps.map((s) => s.id), plan?.kept ? new Prompter(false) : prompter, local, !target.isLive)
+      const asker = plan?.kept ? new Prompter(false) : prompter
+      const options = await resolveOptions(flags, facts, steps.map((s) => s.id), asker, local, !target.isLive)
       plan?.keep?.madeFrom(flagsOf(options), {distro: facts.distro.prettyName, init: facts.init, network: facts.network.stack, bootloader: facts.boot.bootloader, xen: facts.xen.version, memoryMiB: facts.memory.hostTotalMiB})
       // Facts are re-read for each plan: earlier steps change the target (packages bring units, grub.cfg).
+      // The first plan takes those just read, unless the admin was asked questions meanwhile.
       // Disks are the local machine's even with --root: its safety checks look there.
+      let unplanned = asker.interactive ? undefined : facts
       const contextFor = (): InitContext => {
-        const current = gatherFacts(target, local)
+        const current = unplanned ?? gatherFacts(target, local)
+        unplanned = undefined
         return {host: target, machine: local, facts: target.isLive ? current : {...current, block: gatherBlockFacts(local)}, profile, options, probe}
       }
       return {steps, contextFor}

@@ -1,8 +1,8 @@
 import {selfCommand} from '../assets.js'
+import {HELPERS} from '../host/helpers.js'
 import type {Change, CommandChange} from '../engine/change.js'
 import {type Step, StepFailure, type StepPlan, StepRefusal} from '../engine/step.js'
 import type {NetworkInterface, NetworkStack} from '../facts/types.js'
-import {ACTIVATE_BRIDGE} from './bridge/activate-command.js'
 import {planIfupdown} from './bridge/ifupdown.js'
 import {planNetplan} from './bridge/netplan.js'
 import {planNetworkd} from './bridge/networkd.js'
@@ -117,7 +117,7 @@ function activation(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec
   }
   return {
     kind: 'command',
-    argv: [...selfCommand(), ACTIVATE_BRIDGE, uplink, bridge],
+    argv: [...selfCommand(), HELPERS.activateBridge, uplink, bridge],
     why: `move ${uplink}'s addresses and routes to ${bridge} on the running network now; if any command fails, ${uplink} is put back as it was`,
     timeoutMs: ACTIVATION_TIMEOUT_MS,
   }

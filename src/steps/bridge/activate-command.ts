@@ -4,14 +4,13 @@
  * uplink as it was (the engine applies changes as argv). It reads the uplink's addresses and routes at
  * run time, not plan time, so what moves is what the kernel has at that moment.
  */
+import {HELPERS} from '../../host/helpers.js'
 import {ExecaRunner} from '../../host/runner.js'
 import {activateBridge, readUplink} from './activate.js'
 
-export const ACTIVATE_BRIDGE = '__activate-bridge'
-
 export async function activateBridgeCommand([uplink, bridge]: string[]): Promise<void> {
   if (!uplink || !bridge) {
-    process.stderr.write(`usage: xensetup ${ACTIVATE_BRIDGE} <uplink> <bridge>\n`)
+    process.stderr.write(`usage: xensetup ${HELPERS.activateBridge} <uplink> <bridge>\n`)
     process.exitCode = 2
     return
   }

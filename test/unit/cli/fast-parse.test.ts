@@ -1,5 +1,5 @@
 import {describe, expect, test} from '@jest/globals'
-import {Config, type Command} from '@oclif/core'
+import {Config} from '@oclif/core'
 import {ACTIONS} from '../../../src/cli/actions.js'
 import {parseFast} from '../../../src/cli/fast-parse.js'
 import {commandOf, manifestCommands, type ManifestCommand, type ManifestFlag} from '../../../src/cli/manifest.js'
@@ -10,8 +10,8 @@ const manifest = manifestCommands()!
 
 /** What oclif's own parser makes of the line for the command, or 'error' where oclif refuses it. */
 async function oclifParse(config: Config, id: string, argv: string[]): Promise<{flags: unknown; args: unknown} | 'error'> {
-  const CommandClass = (await config.findCommand(id)!.load()) as Command.Class
-  const command = new CommandClass(argv, config) as unknown as {parse(c: Command.Class): Promise<{flags: unknown; args: unknown}>}
+  const CommandClass = (await config.findCommand(id)!.load()) as unknown as new (argv: string[], config: Config) => {parse(c: unknown): Promise<{flags: unknown; args: unknown}>}
+  const command = new CommandClass(argv, config)
   try {
     const {flags, args} = await command.parse(CommandClass)
     return {flags, args}
