@@ -31,4 +31,25 @@ describe('the installed CLI (bin/run.js)', () => {
     expect(cli('--help').stdout).toMatch(/COMMANDS\n(.*\n)*\s+doctor\s+Check that this host(.*\n)*\s+init\s+Turn this host/)
     expect(cli('frobnicate').status).not.toBe(0)
   })
+
+  test('--version names the version and the Node that runs it (a package directory: no release kind)', () => {
+    const out = cli('--version')
+    expect(out.status).toBe(0)
+    expect(out.stdout).toBe(`xensetup/0.1.0 ${process.platform}-${process.arch} node-${process.version}\n`)
+  })
+
+  test('every command line the fast path runs gives what oclif gives: guest create refuses a bad --vcpus in one line, exit 2', () => {
+    const fast = cli('guest', 'create', 'web1', '--vcpus', 'two', '--dry-run', '--root', fixture)
+    expect(fast.status).toBe(2)
+    expect(fast.stderr).toBe("xensetup: --vcpus two is not a whole number of at least 1 (hint: e.g. --vcpus 2)\n")
+    const stop = cli('guest', 'stop', 'web1', '--timeout', '0', '--root', fixture, '--json')
+    expect(stop.status).toBe(2)
+    expect(JSON.parse(stop.stdout)).toEqual({error: {message: '--timeout 0 is not a whole number of at least 1', hint: 'e.g. --timeout 2', exitCode: 2}})
+  })
+
+  test('the hidden helpers answer a bad call with their usage, not as commands', () => {
+    const helper = cli('__activate-bridge')
+    expect(helper.status).toBe(2)
+    expect(helper.stderr).toBe('usage: xensetup __activate-bridge <uplink> <bridge>\n')
+  })
 })

@@ -322,6 +322,30 @@ describe('.. and loops', () => {
   })
 })
 
+describe('a batch of reads (readingAtOnce) looks each component up once, and only while it runs', () => {
+  test('inside it, links resolve exactly as outside it, outside links included', () => {
+    link('etc/default/grub.d', OUTSIDE)
+    link('etc/os-release', '/usr/lib/os-release')
+    put('usr/lib/os-release', 'ID=inside\n')
+    const host = new Host(ROOT)
+    const paths = ['/etc/default/grub.d/zz.cfg', '/etc/os-release', '/etc/missing/x', '/usr/lib/os-release']
+    const plain = paths.map((p) => host.canonical(p))
+    expect(host.readingAtOnce(() => paths.map((p) => host.canonical(p)))).toEqual(plain)
+    expect(host.readingAtOnce(() => host.read('/etc/os-release'))).toBe('ID=inside\n')
+  })
+
+  test('what a batch saw is forgotten after it: a link made later is followed, and a write goes through it confined', () => {
+    mkdirSync(inRoot('etc/default/grub.d'), {recursive: true})
+    const host = new Host(ROOT)
+    expect(host.readingAtOnce(() => host.canonical('/etc/default/grub.d/zz.cfg'))).toBe('/etc/default/grub.d/zz.cfg')
+    rmSync(inRoot('etc/default/grub.d'), {recursive: true})
+    link('etc/default/grub.d', OUTSIDE)
+    expect(host.canonical('/etc/default/grub.d/zz.cfg')).toBe(`${OUTSIDE}/zz.cfg`)
+    host.write('/etc/default/grub.d/zz.cfg', 'x\n', 'utf8', OWNER)
+    expect(readFileSync(path.join(ROOT, OUTSIDE, 'zz.cfg'), 'utf8')).toBe('x\n')
+  })
+})
+
 describe('a missing component followed by .. (the kernel says ENOENT; it must not skip link resolution)', () => {
   test('write through grub.d -> /missing/../etc/evil with etc/evil -> OUTSIDE stays in the root', () => {
     link('etc/evil', OUTSIDE)
