@@ -27,3 +27,21 @@ export function builtCli(): string {
   if (built < newest(path.join(REPO, 'src'))) throw new Error('dist/ is missing or older than src/: run `npm run build` first')
   return BIN
 }
+
+export const RELEASE_BUNDLE = path.join(REPO, 'release/xensetup.cjs')
+
+/**
+ * The release bundle (`npm run dist`): the whole CLI in one file, with src/, templates/ and distros/
+ * inside it. One older than any of them would test stale code, so that is an error, not a pass.
+ */
+export function releaseBundle(): string {
+  let built = 0
+  try {
+    built = statSync(RELEASE_BUNDLE).mtimeMs
+  } catch {
+    // not built at all
+  }
+  const sources = Math.max(...['src', 'templates', 'distros'].map((dir) => newest(path.join(REPO, dir))))
+  if (built < sources) throw new Error(`${path.relative(REPO, RELEASE_BUNDLE)} is missing or older than src/, templates/ or distros/: run \`npm run dist\` first`)
+  return RELEASE_BUNDLE
+}
