@@ -3,14 +3,16 @@
 //   release/xensetup.cjs         the whole CLI in one file, for any Node >= 18.19 (`node xensetup.cjs …`)
 //   release/xensetup-linux-x64   the same file inside this machine's node: a single executable application
 // Start-up is what shapes the bundle: node's own start-up is the bar (npm run bench). Our code and the
-// small libraries the hot paths need (yaml, diff, ejs) are plain code in the file; oclif, listr2,
-// inquirer and execa, which only some runs need, are kept in it as text and compiled on first use, since
+// small libraries plans use (diff, ejs) are plain code in the file; oclif, listr2, inquirer, execa and
+// yaml, which only some runs need, are kept in it as compressed text and compiled on first use, since
 // V8 parses every function in a file it loads, used or not.
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
+import {createRequire} from 'node:module'
+import {compileFunction} from 'node:vm'
 import {chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {brotliCompressSync} from 'node:zlib'
+import {brotliCompressSync, brotliDecompressSync} from 'node:zlib'
 import {fileURLToPath} from 'node:url'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -19,10 +21,18 @@ const BUNDLE = path.join(RELEASE, 'xensetup.cjs')
 const EXECUTABLE = path.join(RELEASE, 'xensetup-linux-x64')
 // The oldest Node the bundle runs on: Debian 12's and Ubuntu 24.04's own.
 const TARGET = 'node18.19'
-// postject's fuse for Node's single executable applications (Node's docs, "Single executable applications").
 // DIST_MINIFY=0 keeps names readable, for profiling (node --cpu-prof release/xensetup.cjs …).
 const MINIFY = process.env.DIST_MINIFY !== '0'
+// postject's fuse for Node's single executable applications (Node's docs, "Single executable applications").
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+
+// The executable is this node with the bundle inside: a node that can tell it is one (node:sea's
+// isSea, Node 20.12; the executable's helpers start it again as itself) and that is one whole binary.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 12) || process.config.variables.node_shared) {
+  console.error(`dist: the executable needs a self-contained node of version 20.12 or later to build from; this is ${process.version}${process.config.variables.node_shared ? ' with a shared libnode' : ''}`)
+  process.exit(2)
+}
 
 /**
  * Libraries only some runs need, kept in the bundle as compressed text and compiled on first use: each
@@ -55,7 +65,10 @@ const IMPORTS = {
  */
 async function importStub(specifier) {
   const {vendor, names} = IMPORTS[specifier]
-  const mapping = names ?? Object.fromEntries(Object.keys(await import(specifier)).filter((name) => name !== 'default').map((name) => [name, name]))
+  // The package's names that the vendor has: a name it lacks fails the build, not a run in the field.
+  const mapping = names ?? Object.fromEntries(Object.keys(await import(specifier)).filter((name) => name !== 'default' && vendorExports(vendor).has(name)).map((name) => [name, name]))
+  const missing = Object.values(mapping).filter((from) => !vendorExports(vendor).has(from))
+  if (missing.length > 0) throw new Error(`dist: vendor ${vendor} has no ${missing.join(', ')}`)
   const getters = Object.entries(mapping).map(([name, from]) => `${JSON.stringify(name)}: {enumerable: true, get: () => vendor(${JSON.stringify(vendor)})[${JSON.stringify(from)}]}`)
   return `const {vendor} = require('xensetup:vendors')\nmodule.exports = Object.defineProperties({}, {${getters.join(', ')}})`
 }
@@ -113,9 +126,22 @@ export function releaseKind() {
 `
 }
 
-async function vendorsModule() {
-  const texts = {}
-  for (const [name, source] of Object.entries(VENDORS)) texts[name] = await vendorText(source)
+const texts = {}
+for (const [name, source] of Object.entries(VENDORS)) texts[name] = await vendorText(source)
+
+const exported = new Map()
+/** What a vendor's compiled text exports, from running it here once as the bundle will. */
+function vendorExports(name) {
+  if (!exported.has(name)) {
+    const module = {exports: {}}
+    const text = brotliDecompressSync(Buffer.from(texts[name], 'base64')).toString()
+    compileFunction(text, ['exports', 'require', 'module'])(module.exports, createRequire(import.meta.url), module)
+    exported.set(name, new Set(Object.keys(module.exports)))
+  }
+  return exported.get(name)
+}
+
+function vendorsModule() {
   return `
 const TEXTS = ${JSON.stringify(texts)}
 const loaded = new Map()
@@ -144,7 +170,7 @@ export const COMMANDS = {${entries.map(({id, name}) => `${JSON.stringify(id)}: $
 `
 }
 
-const vendors = await vendorsModule()
+const vendors = vendorsModule()
 const release = {
   name: 'release',
   setup(bundler) {
@@ -165,36 +191,41 @@ const release = {
 const work = path.join(RELEASE, '.build')
 rmSync(work, {recursive: true, force: true})
 mkdirSync(work, {recursive: true})
-const bundle = path.join(work, path.basename(BUNDLE))
-const executable = path.join(work, path.basename(EXECUTABLE))
-await build({
-  entryPoints: [path.join(REPO, 'src/cli/bundle-entry.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: TARGET,
-  minify: MINIFY,
-  outfile: bundle,
-  banner: {js: '#!/usr/bin/env node'},
-  plugins: [release],
-  logLevel: 'warning',
-})
-chmodSync(bundle, 0o755)
+try {
+  const bundle = path.join(work, path.basename(BUNDLE))
+  const executable = path.join(work, path.basename(EXECUTABLE))
+  await build({
+    entryPoints: [path.join(REPO, 'src/cli/bundle-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: TARGET,
+    minify: MINIFY,
+    outfile: bundle,
+    banner: {js: '#!/usr/bin/env node'},
+    plugins: [release],
+    logLevel: 'warning',
+  })
+  chmodSync(bundle, 0o755)
 
-// The executable: this node with the bundle (and V8's code cache for it) injected as its blob.
-const blob = path.join(work, 'xensetup.blob')
-writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true}))
-execFileSync(process.execPath, ['--experimental-sea-config', path.join(work, 'sea-config.json')], {stdio: 'pipe'})
-copyFileSync(process.execPath, executable)
-chmodSync(executable, 0o755)
-const {inject} = await import('postject')
-// postject warns about each ELF note it cannot name; the injection itself is checked by running it.
-const warn = console.warn
-console.warn = () => {}
-await inject(executable, 'NODE_SEA_BLOB', readFileSync(blob), {sentinelFuse: SEA_FUSE})
-console.warn = warn
-renameSync(bundle, BUNDLE)
-renameSync(executable, EXECUTABLE)
-rmSync(work, {recursive: true})
+  // The executable: this node with the bundle (and V8's code cache for it) injected as its blob.
+  const blob = path.join(work, 'xensetup.blob')
+  writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true}))
+  execFileSync(process.execPath, ['--experimental-sea-config', path.join(work, 'sea-config.json')], {stdio: 'pipe'})
+  copyFileSync(process.execPath, executable)
+  chmodSync(executable, 0o755)
+  const {inject} = await import('postject')
+  // postject warns about each ELF note it cannot name; whether the injection worked is asked of the result.
+  const warn = console.warn
+  console.warn = () => {}
+  await inject(executable, 'NODE_SEA_BLOB', readFileSync(blob), {sentinelFuse: SEA_FUSE})
+  console.warn = warn
+  const version = execFileSync(executable, ['--version'], {encoding: 'utf8'})
+  if (!version.includes('(single executable)')) throw new Error(`dist: the executable does not run as one: ${version}`)
+  renameSync(bundle, BUNDLE)
+  renameSync(executable, EXECUTABLE)
+} finally {
+  rmSync(work, {recursive: true, force: true})
+}
 
 for (const file of [BUNDLE, EXECUTABLE]) console.log(`${path.relative(REPO, file)}  ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB`)

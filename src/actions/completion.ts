@@ -3,7 +3,7 @@ import type {Call} from '../cli/call.js'
 import {completionScript} from '../cli/completion.js'
 import {manifestCommands} from '../cli/manifest.js'
 
-export default async function completion({args}: Call<object, {shell: 'bash' | 'zsh'}>) {
+export default async function completion({args, print}: Call<object, {shell: 'bash' | 'zsh'}>) {
   const topics = JSON.parse(readAsset('package.json')).oclif?.topics ?? {}
-  process.stdout.write(completionScript(args.shell, {commands: manifestCommands() ?? {}}, topics))
+  print(completionScript(args.shell, {commands: manifestCommands() ?? {}}, topics))
 }

@@ -4,9 +4,8 @@ import {openHost} from '../host/open.js'
 import {runInit, type InitRunFlags} from '../init/run-init.js'
 import {keepPlan} from '../plan/keep.js'
 
-export default async function init({flags, argv, json}: Call<InitRunFlags & {out?: string}>) {
+export default async function init({flags, argv, json, print}: Call<InitRunFlags & {out?: string}>) {
   const target = openHost(flags.root)
-  const print = (text: string) => process.stdout.write(text)
   const run = (plan?: PlanHooks) => runInit(target, flags, json, print, argv, plan)
   if (flags.out === undefined) return run()
   return keepPlan(flags.out, flags['dry-run'], {command: 'init', arguments: {}, target}, json, print, run)

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {type ActionId, loadAction} from './actions.js'
-import {reportFailure, sayFor} from './call.js'
+import {outputs, reportFailure} from './call.js'
 
 /**
  * Global flags, --json, and the one-line error contract shared by every command. A command class only
@@ -27,7 +27,7 @@ export abstract class BaseCommand extends Command {
     const {flags, args} = await this.parse(command)
     const json = this.jsonEnabled()
     const action = await loadAction(command.action)
-    return action({flags: flags as {root: string}, args, argv: this.argv, json, say: sayFor(json)})
+    return action({flags: flags as {root: string}, args, argv: this.argv, json, ...outputs(json)})
   }
 
   protected async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {

@@ -19,15 +19,18 @@ export interface Call<F = object, A = object> {
   json: boolean
   /** Text for a person; nothing with --json, where stdout holds only the document. */
   say(text: string): void
+  /** Text on stdout whatever --json says, for the run functions that decide that themselves. */
+  print(text: string): void
 }
 
 /** A command's work; what it returns is the --json document. */
 export type Action<F = object, A = object> = (call: Call<F, A>) => Promise<unknown>
 
-export function sayFor(json: boolean): (text: string) => void {
-  return (text) => {
-    if (!json) process.stdout.write(text)
+export function outputs(json: boolean): Pick<Call, 'say' | 'print'> {
+  const print = (text: string) => {
+    process.stdout.write(text)
   }
+  return {print, say: (text) => (json ? undefined : print(text))}
 }
 
 /** The one-line (or one JSON document) error contract, for oclif's commands and the fast path alike. */
@@ -42,7 +45,7 @@ export function reportFailure(thrown: Error & {exitCode?: number; oclif?: {exit?
 export async function perform(action: Action, call: Call, commandId: string): Promise<unknown> {
   try {
     const result = await action(call)
-    if (result !== undefined && call.json) process.stdout.write(jsonText(result))
+    if (result && call.json) process.stdout.write(jsonText(result))
     return result
   } catch (error) {
     reportFailure(error as Error, call.json, commandId)

@@ -1,8 +1,9 @@
 import {parseArgs} from 'node:util'
 import type {ManifestArg, ManifestCommand, ManifestFlag} from './manifest.js'
 
-/** Flag properties the fast path reproduces; a flag with anything else (env, relationships…) is oclif's. */
+/** Properties the fast path reproduces; a flag or arg with anything else (env, a default…) is oclif's. */
 const UNDERSTOOD = new Set(['name', 'type', 'char', 'default', 'multiple', 'delimiter', 'options', 'exclusive', 'dependsOn', 'summary', 'description', 'helpGroup', 'hasDynamicHelp', 'allowNo'])
+const UNDERSTOOD_ARG = new Set(['name', 'description', 'required', 'options'])
 
 export interface Parsed {
   flags: Record<string, unknown>
@@ -18,7 +19,8 @@ export interface Parsed {
  */
 export function parseFast(command: ManifestCommand, argv: string[]): Parsed | undefined {
   const flags = Object.values(command.flags)
-  if (command.strict === false || flags.some(notUnderstood) || argv.includes('--')) return undefined
+  const argSpecs = Object.values(command.args)
+  if (command.strict === false || flags.some(notUnderstood) || argSpecs.some((arg) => Object.keys(arg).some((key) => !UNDERSTOOD_ARG.has(key))) || argv.includes('--')) return undefined
   let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({args: argv, options: parseOptions(flags), strict: true, allowPositionals: true, tokens: true})
@@ -26,7 +28,7 @@ export function parseFast(command: ManifestCommand, argv: string[]): Parsed | un
     return undefined
   }
   const values = flagValues(flags, parsed)
-  const args = argValues(Object.values(command.args), parsed.positionals)
+  const args = argValues(argSpecs, parsed.positionals)
   if (values === undefined || args === undefined || !relationsHold(flags, new Set(Object.keys(parsed.values)))) return undefined
   return {flags: values, args}
 }

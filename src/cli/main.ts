@@ -3,7 +3,7 @@ import {EXIT} from '../errors.js'
 import {errorOutput} from '../render/output.js'
 import {VERSION} from '../version.js'
 import {ACTIONS, loadAction} from './actions.js'
-import {perform, sayFor} from './call.js'
+import {outputs, perform} from './call.js'
 import {parseFast} from './fast-parse.js'
 import {INTERNAL} from './internal.js'
 import {commandOf, type Manifest, manifestCommands} from './manifest.js'
@@ -17,8 +17,13 @@ export type Oclif = (argv: string[]) => Promise<void>
  * and anything else go to oclif, which owns their wording.
  */
 export async function main(argv: string[], oclif: Oclif): Promise<void> {
+  // A reader that goes away (`| head`, quitting less) must not crash a run midway, with its lock held:
+  // what is left to print is dropped, as oclif does for its own commands.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
   const [first, ...rest] = argv
-  const helper = first === undefined ? undefined : INTERNAL[first]
+  const helper = first !== undefined && Object.hasOwn(INTERNAL, first) ? INTERNAL[first] : undefined
   if (helper) return (await helper())(rest)
   if (argv.length === 1 && argv[0] === '--version') {
     process.stdout.write(`${versionLine()}\n`)
@@ -37,14 +42,14 @@ function versionLine(): string {
 
 async function runFast(manifest: Manifest, argv: string[]): Promise<boolean> {
   const command = commandOf(manifest, argv)
-  if (command === undefined || !(command.id in ACTIONS)) return false
+  if (command === undefined || !Object.hasOwn(ACTIONS, command.id)) return false
   const spec = manifest[command.id]
   const parsed = parseFast(spec, command.rest)
   if (parsed === undefined) return false
   const id = command.id as keyof typeof ACTIONS
   // As oclif's jsonEnabled: only a command with --json, and XENSETUP_CONTENT_TYPE=json asks for it too.
   const json = spec.enableJsonFlag === true && (parsed.flags.json === true || process.env.XENSETUP_CONTENT_TYPE?.toLowerCase() === 'json')
-  const call = {flags: parsed.flags as {root: string}, args: parsed.args, argv: command.rest, json, say: sayFor(json)}
+  const call = {flags: parsed.flags as {root: string}, args: parsed.args, argv: command.rest, json, ...outputs(json)}
   await perform(await loadAction(id), call, id)
   return true
 }
@@ -53,7 +58,7 @@ async function runFast(manifest: Manifest, argv: string[]): Promise<boolean> {
 function unknownCommandAsJson(manifest: Manifest, argv: string[]): boolean {
   const [command] = argv
   if (!argv.includes('--json') || command === undefined || command.startsWith('-')) return false
-  if (command in manifest || command === 'help' || Object.keys(manifest).some((id) => id.startsWith(`${command}:`))) return false
+  if (Object.hasOwn(manifest, command) || command === 'help' || Object.keys(manifest).some((id) => id.startsWith(`${command}:`))) return false
   const commands = Object.keys(manifest).sort().map((id) => id.replaceAll(':', ' '))
   const output = errorOutput({message: `${command} is not a xensetup command`, hint: `commands: ${commands.join(', ')}; see 'xensetup --help'`, exitCode: EXIT.usage}, true)
   process.stdout.write(output.text)

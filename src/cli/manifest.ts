@@ -48,8 +48,8 @@ export function manifestCommands(): Manifest | undefined {
 export function commandOf(manifest: Manifest, argv: string[]): {id: string; rest: string[]} | undefined {
   const [first, second] = argv
   if (first === undefined || first.startsWith('-')) return undefined
-  if (first in manifest) return {id: first, rest: argv.slice(1)}
+  if (Object.hasOwn(manifest, first)) return {id: first, rest: argv.slice(1)}
   const nested = second === undefined ? undefined : `${first}:${second}`
-  if (nested !== undefined && nested in manifest) return {id: nested, rest: argv.slice(2)}
+  if (nested !== undefined && Object.hasOwn(manifest, nested)) return {id: nested, rest: argv.slice(2)}
   return undefined
 }

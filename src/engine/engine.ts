@@ -42,10 +42,18 @@ export class Engine<C> {
    * changes nothing, so every step is planned against one reading of the facts.
    */
   async plan(steps: Step<C>[]): Promise<StepReport[]> {
+    let context: C | undefined
+    let unreadable: StepFailure | undefined
+    try {
+      context = this.contextFor()
+    } catch (error) {
+      // Facts that cannot be read fail every step, as each step's own reading of them would.
+      unreadable = stepFailureOrThrow(error)
+    }
     const reports: StepReport[] = []
-    const context = this.contextFor()
     for (const step of steps) {
       try {
+        if (unreadable) throw unreadable
         reports.push(await this.planStep(step, context))
       } catch (error) {
         if (!(error instanceof StepFailure)) throw error
@@ -55,11 +63,12 @@ export class Engine<C> {
     return reports
   }
 
-  async planStep(step: Step<C>, context: C = this.contextFor()): Promise<StepReport> {
+  /** What the step would change now, against `context` (read now when not given). */
+  async planStep(step: Step<C>, context?: C): Promise<StepReport> {
     const base = {id: step.id, title: step.title}
     let plan: StepPlan
     try {
-      plan = await step.plan(context)
+      plan = await step.plan(context ?? this.contextFor())
     } catch (error) {
       throw asStepFailure(error)
     }
@@ -230,6 +239,12 @@ function fileChangeAt(report: StepReport, path: string): FileChange | undefined 
  * What the target's files cannot give (a root-only file, a FIFO or device where a file should be, a
  * dangling link) is a reason naming the path, not a crash.
  */
+function stepFailureOrThrow(error: unknown): StepFailure {
+  const failure = asStepFailure(error)
+  if (failure instanceof StepFailure) return failure
+  throw failure
+}
+
 function asStepFailure(error: unknown): unknown {
   if (error instanceof HostPathError) return new StepFailure(error.message)
   const {code, path} = error as NodeJS.ErrnoException

@@ -36,7 +36,7 @@ export {parseShellAssignments} from '../formats/shell.js'
  * hold run locks), when the target is a --root tree.
  */
 export function gatherFacts(host: Host, local: Host = host): Facts {
-  return host.readingAtOnce(() => local.readingAtOnce(() => gather(host, local)))
+  return host.readingAtOnce(() => gather(host, local))
 }
 
 function gather(host: Host, local: Host): Facts {
@@ -69,7 +69,7 @@ function gather(host: Host, local: Host): Facts {
 /** Only the block devices: with --root they are the running machine's, not the target tree's. */
 export function gatherBlockFacts(host: Host): BlockFacts {
   const files = new HostFiles(host)
-  return host.readingAtOnce(() => collectBlock(files, readMounts(files), readSwaps(files), files.value('/proc/cmdline') ?? null))
+  return collectBlock(files, readMounts(files), readSwaps(files), files.value('/proc/cmdline') ?? null)
 }
 
 function readMounts(files: HostFiles) {

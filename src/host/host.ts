@@ -54,10 +54,17 @@ export class Host {
     if (this.seen !== undefined) return reads()
     this.seen = new Map()
     try {
-      return reads()
+      const result = reads()
+      if (result instanceof Promise) throw new Error('readingAtOnce takes synchronous reads only')
+      return result
     } finally {
       this.seen = undefined
     }
+  }
+
+  /** A write inside a batch of reads would go by what the batch saw, not by what is there now. */
+  private notReadingAtOnce(target: string): void {
+    if (this.seen !== undefined) throw new Error(`${this.display(target)}: no write while reading at once`)
   }
 
   /** The target-side path after following its links inside the root; failures name the path with its root. */
@@ -181,6 +188,7 @@ export class Host {
    * points, and stays a link; a dangling link or a non-file where the file should be is refused.
    */
   write(target: string, text: string, encoding: TextEncoding, ownership: FileOwnership): void {
+    this.notReadingAtOnce(target)
     const destination = this.writableFile(target)
     this.mkdirs(path.posix.dirname(destination))
     writeAtomic(joinRoot(this.root, destination), Buffer.from(text, encoding), ownership)
@@ -188,6 +196,7 @@ export class Host {
 
   /** Appends to a file (the journal), creating it with `mode`; never through a link at its name. */
   append(target: string, text: string, mode: number): void {
+    this.notReadingAtOnce(target)
     const destination = this.writableFile(target)
     this.mkdirs(path.posix.dirname(destination), 0o700)
     const fd = openSync(joinRoot(this.root, destination), constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY | constants.O_NOFOLLOW, mode)
@@ -223,11 +232,13 @@ export class Host {
 
   /** Removes a file (a link itself, not what it points to); nothing when it is gone already. */
   remove(target: string): void {
+    this.notReadingAtOnce(target)
     rmSync(this.real(target, false), {force: true})
   }
 
   /** Makes `target` a symbolic link to `to` (replacing a link already there), or removes the link when `to` is null. */
   link(target: string, to: string | null): void {
+    this.notReadingAtOnce(target)
     const destination = this.canonical(target, false)
     const real = joinRoot(this.root, destination)
     const found = lstatOrUndefined(real)
@@ -246,6 +257,7 @@ export class Host {
 
   /** Removes a directory only when it is empty (and not a link): false when it is not, or is gone. */
   removeEmptyDirectory(target: string): boolean {
+    this.notReadingAtOnce(target)
     try {
       rmdirSync(this.real(target, false))
       return true
@@ -261,6 +273,7 @@ export class Host {
    * (/var made 0700 would lock every daemon out of it), the directory itself with `mode`.
    */
   mkdirs(target: string, mode = 0o755): void {
+    this.notReadingAtOnce(target)
     const destination = this.canonical(target)
     const parts = destination.split('/').filter(Boolean)
     let current = ''

@@ -47,9 +47,10 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
       const options = await resolveOptions(flags, facts, steps.map((s) => s.id), asker, local, !target.isLive)
       plan?.keep?.madeFrom(flagsOf(options), {distro: facts.distro.prettyName, init: facts.init, network: facts.network.stack, bootloader: facts.boot.bootloader, xen: facts.xen.version, memoryMiB: facts.memory.hostTotalMiB})
       // Facts are re-read for each plan: earlier steps change the target (packages bring units, grub.cfg).
-      // The first plan takes those just read, unless the admin was asked questions meanwhile.
+      // The first plan takes those just read, unless the admin was asked questions meanwhile. A kept
+      // plan is not planned before its prompt: its first reading is after the admin said yes.
       // Disks are the local machine's even with --root: its safety checks look there.
-      let unplanned = asker.interactive ? undefined : facts
+      let unplanned = asker.interactive || plan?.kept ? undefined : facts
       const contextFor = (): InitContext => {
         const current = unplanned ?? gatherFacts(target, local)
         unplanned = undefined

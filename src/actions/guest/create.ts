@@ -10,10 +10,9 @@ import {keepPlan} from '../../plan/keep.js'
 
 type Flags = Omit<GuestCreateFlags, 'vcpus'> & RunFlags & {vcpus: string; out?: string; console?: boolean}
 
-export default async function guestCreate({flags: given, args, argv, json}: Call<Flags, {name: string}>) {
+export default async function guestCreate({flags: given, args, argv, json, print}: Call<Flags, {name: string}>) {
   const flags = {...given, vcpus: countFlag('vcpus', given.vcpus, {min: 1})}
   const target = openHost(flags.root)
-  const print = (text: string) => process.stdout.write(text)
   const run = (plan?: PlanHooks) => runGuestCreate(target, args.name, flags, json, print, argv, {}, plan)
   const document = flags.out === undefined ? await run() : await keepPlan(flags.out, flags['dry-run'], {command: 'guest create', arguments: {name: args.name}, target}, json, print, run)
   if (flags.console && document.result === 'ok' && !json) await attachConsole(target, args.name)

@@ -1,5 +1,5 @@
 import {describe, expect, test} from '@jest/globals'
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import Doctor from '../../../src/commands/doctor.js'
 import {runCommand} from '../../lib/cli.js'
@@ -51,5 +51,23 @@ describe('the installed CLI (bin/run.js)', () => {
     const helper = cli('__activate-bridge')
     expect(helper.status).toBe(2)
     expect(helper.stderr).toBe('usage: xensetup __activate-bridge <uplink> <bridge>\n')
+  })
+
+  test('names of JavaScript built-ins are unknown commands like any other: one line, or one JSON document, exit 2', () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const plain = cli(name)
+      expect({name, status: plain.status, lines: plain.stderr.trim().split('\n').length}).toEqual({name, status: 2, lines: 1})
+      const json = cli(name, '--json')
+      expect(JSON.parse(json.stdout)).toMatchObject({error: {message: `${name} is not a xensetup command`, exitCode: 2}})
+    }
+  })
+
+  test('a reader that goes away (| head) ends the output, not the run: no crash, the exit code of the command', async () => {
+    const child = spawn(process.execPath, [builtCli(), 'doctor', '--verbose', '--root', fixture], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.stdout.destroy()
+    const status = await new Promise((resolve) => child.on('close', resolve))
+    expect({status, stderr}).toEqual({status: 1, stderr: ''})
   })
 })

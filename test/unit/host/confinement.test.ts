@@ -344,6 +344,12 @@ describe('a batch of reads (readingAtOnce) looks each component up once, and onl
     host.write('/etc/default/grub.d/zz.cfg', 'x\n', 'utf8', OWNER)
     expect(readFileSync(path.join(ROOT, OUTSIDE, 'zz.cfg'), 'utf8')).toBe('x\n')
   })
+
+  test('a write inside a batch is refused before it touches anything', () => {
+    const host = new Host(ROOT)
+    expect(() => host.readingAtOnce(() => host.write('/etc/x.cfg', 'x\n', 'utf8', OWNER))).toThrow(/no write while reading at once/)
+    expect(existsSync(inRoot('etc/x.cfg'))).toBe(false)
+  })
 })
 
 describe('a missing component followed by .. (the kernel says ENOENT; it must not skip link resolution)', () => {
