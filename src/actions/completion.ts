@@ -5,5 +5,5 @@ import {manifestCommands} from '../cli/manifest.js'
 
 export default async function completion({args, print}: Call<object, {shell: 'bash' | 'zsh'}>) {
   const topics = JSON.parse(readAsset('package.json')).oclif?.topics ?? {}
-  print(completionScript(args.shell, {commands: manifestCommands() ?? {}}, topics))
+  print(completionScript(args.shell, manifestCommands() ?? {}, topics))
 }

@@ -3,6 +3,9 @@ import {readAsset} from '../assets.js'
 export interface ManifestFlag {
   name: string
   type: 'boolean' | 'option'
+  summary?: string
+  description?: string
+  hidden?: boolean
   char?: string
   default?: unknown
   multiple?: boolean
@@ -15,6 +18,7 @@ export interface ManifestFlag {
 
 export interface ManifestArg {
   name: string
+  description?: string
   required?: boolean
   options?: string[]
   [other: string]: unknown
@@ -23,6 +27,8 @@ export interface ManifestArg {
 export interface ManifestCommand {
   id: string
   summary?: string
+  description?: string
+  hidden?: boolean
   strict?: boolean
   enableJsonFlag?: boolean
   flags: Record<string, ManifestFlag>

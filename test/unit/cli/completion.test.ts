@@ -12,7 +12,7 @@ import {completionScript} from '../../../src/cli/completion.js'
  * `npm run build` wrote, or are what an admin would type.
  */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-const manifest = JSON.parse(readFileSync(path.join(REPO, 'oclif.manifest.json'), 'utf8'))
+const manifest = JSON.parse(readFileSync(path.join(REPO, 'oclif.manifest.json'), 'utf8')).commands
 const topics = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).oclif.topics
 
 const hasZsh = spawnSync('zsh', ['--version']).status === 0
@@ -20,9 +20,9 @@ if (!hasZsh) process.stderr.write('completion: zsh tests skipped, needs zsh\n')
 const describeWithZsh = hasZsh ? describe : describe.skip
 
 const sorted = (words: string[]) => [...words].sort()
-const optionsOf = (id: string, flag: string): string[] => manifest.commands[id].flags[flag].options
+const optionsOf = (id: string, flag: string): string[] => manifest[id].flags[flag].options
 const subcommandsOf = (topic: string) =>
-  Object.keys(manifest.commands)
+  Object.keys(manifest)
     .filter((id) => id.startsWith(`${topic}:`))
     .map((id) => id.slice(topic.length + 1))
 
