@@ -100,7 +100,8 @@ configure_with_init() {
   # shellcheck disable=SC2086
   # --dom0-mem: in --root mode the machine that boots the image (QEMU, 2 GiB)
   # is not the one init runs on, so its RAM cannot be used to size dom0.
-  node "$REPO_ROOT/bin/run.js" init --root "$mnt" --yes --uplink "$UPLINK" --vg-device "$vgdev" \
+  # The release's single executable, the file an admin copies to the host (the run's copy of it).
+  "$XENSETUP_EXE" init --root "$mnt" --yes --uplink "$UPLINK" --vg-device "$vgdev" \
     --dom0-mem "$INIT_DOM0_MEM" ${E2E_INIT_ARGS:-}
 }
 
@@ -267,7 +268,10 @@ check_guest() {
     assert_equal "guest: xl create -n parses $name" "create-rc=0 xl-n-rc=0" "$(probe_lines "$log" | awk -v n="$name" '$1 == "parse" && $2 == n { sub("^[^ ]+ [^ ]+ ", ""); print; exit }')"
   done
   [[ "$GUEST_MODE" == xensetup ]] || return 0
-  assert_equal "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" "$(probe_lines "$log" | sed -n 's/^guest-list| //p' | head -n1)"
+  assert_equal "guest: guest list reads the configs and xl's state (e2e-pv stopped after its poweroff)" "toolstack=running guests=e2e-hvm,e2e-pv,e2e-pvh,e2e-pygrub e2e-pv=pv,128M,xenbr0,stopped" "$(fact "$log" guest-list-json | json_eval '(() => {
+      const pv = doc.guests.find((g) => g.name === "e2e-pv")
+      return `toolstack=${doc.toolstack} guests=${doc.guests.map((g) => g.name).join(",")} e2e-pv=${pv ? `${pv.type},${pv.memoryMiB}M,${pv.bridges.join("+")},${pv.state ? (pv.state.running ? "running" : "stopped") : "unknown"}` : "missing"}`
+    })()')"
   assert_equal "guest: guest create with another --extra rewrites the stopped guest's config (disk kept) and starts it" "0 config=changed disk=unchanged running" "$(fact "$log" guest-recreate-rc) $(fact "$log" guest-held)"
   assert_equal "guest: guest stop shuts it down cleanly (xl shutdown -w, the guest's own poweroff)" "0 after=gone console=1" "$(fact "$log" guest-stop-rc)"
   assert_equal "guest: guest remove --delete-disk removes the config and the LV (lvremove)" "0 config=gone lv=gone" "$(fact "$log" guest-remove-rc) $(fact "$log" guest-removed)"
@@ -316,7 +320,7 @@ main() {
   brc=0; boot_once_more_on_hiccup '@@E2E probe-start' "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
   check_positive "$LOG" "$brc"
   assert_equal "doctor in the guest: the next kernel update keeps Xen the default (boot.kernel_update)" "pass" \
-    "$(fact "$LOG" doctor-json | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { try { console.log(JSON.parse(s).checks.find((c) => c.id === "boot.kernel_update")?.status) } catch (e) { console.log(`unreadable: ${e.message}`) } })' 2>&1)"
+    "$(fact "$LOG" doctor-json | json_eval 'doc.checks.find((c) => c.id === "boot.kernel_update")?.status')"
   check_guest "$LOG"
   show_probe "$LOG" "configured image ($LOG)"
 

@@ -20,6 +20,18 @@ fact() { # LOG KEY -> the rest of the first line "KEY ..."
   probe_lines "$1" | awk -v k="$2" '$1 == k { sub("^[^ ]+ ?", ""); print; exit }'
 }
 has_line() { probe_lines "$1" | grep -E "$2" >/dev/null; }
+# json_eval EXPR: stdin is one JSON document (a fact line: the image has no node, so the guest prints
+# xensetup's --json output as one line and the harness reads it); prints the JavaScript expression EXPR
+# over it (`doc`), or "unreadable: ..." when it is no JSON or EXPR throws.
+json_eval() {
+  node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      try {
+        const doc = JSON.parse(s)
+        console.log(new Function("doc", `return (${process.argv[1]})`)(doc))
+      } catch (e) { console.log(`unreadable: ${e.message}`) }
+    })' "$1" 2>&1
+}
 
 # e2e_results TITLE: every assertion, then "N passed, N failed" (what CI adds up); fails if one failed.
 e2e_results() {

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The fresh Debian server both boot proofs start from: the cached Debian root, plus what the test needs
-# in it (serial console, GRUB's modules where grub-install puts them, node and xensetup the way a user
-# installs them), made into a partitioned disk image with a grub.cfg of its own, a blank disk for the
-# VG and the boot ISO. Source it after common.sh, disk-image.sh, chroot.sh and qemu.sh.
+# in it (serial console, GRUB's modules where grub-install puts them, xensetup the way an admin installs
+# it: the release's single executable as /usr/local/bin/xensetup, no node), made into a partitioned disk
+# image with a grub.cfg of its own, a blank disk for the VG and the boot ISO. Source it after common.sh,
+# disk-image.sh, chroot.sh and qemu.sh.
 #
 # BASE_FIRMWARE=uefi (the proof sets it from E2E_FIRMWARE; QEMU_FIRMWARE must match): a UEFI server
 # instead. GPT with the same ext4 root as partition 1 and an EFI system partition (FAT32, in fstab on
@@ -18,6 +19,11 @@ BASE_ESP_MIB=64
 BASE_ESP_ID=""   # uefi: the ESP's FAT volume id (8 hex digits), fstab's UUID=XXXX-XXXX
 # A file only the disk to boot has: the boot ISO's GRUB looks for it.
 BASE_MARKER=/.xensetup-e2e-disk
+# The release artifact under test (`npm run dist`): a Node single executable application, the whole CLI
+# with node inside. The run uses its own copy, XENSETUP_EXE (base_release_snapshot): a rebuild of
+# release/ during the run changes nothing in it.
+BASE_RELEASE_EXE="$REPO_ROOT/release/xensetup-linux-x64"
+XENSETUP_EXE=""
 
 # base_workdir DIR: WORK and the paths in it (ROOT_DIR, ROOT_IMG, VG_IMG, MNT, ISO). On exit the images
 # are detached and, unless E2E_KEEP=1, removed with those in BASE_EXTRA_IMAGES; the logs stay.
@@ -40,7 +46,7 @@ base_workdir_cleanup() {
   for img in "$VG_IMG" "$ROOT_IMG" "${BASE_EXTRA_IMAGES[@]}"; do img_detach "$img" 2>/dev/null || true; done
   if [[ "${E2E_KEEP:-0}" != 1 ]]; then
     rm -rf --one-file-system "$ROOT_DIR" 2>/dev/null || true
-    rm -f "$ROOT_IMG" "$VG_IMG" ${ISO:+"$ISO"} "${BASE_EXTRA_IMAGES[@]}"
+    rm -f "$ROOT_IMG" "$VG_IMG" ${ISO:+"$ISO"} "${BASE_EXTRA_IMAGES[@]}" ${XENSETUP_EXE:+"$XENSETUP_EXE"}
     # uefi: each disk's NVRAM (qemu_boot keeps one beside it).
     for img in "$ROOT_IMG" "${BASE_EXTRA_IMAGES[@]}"; do rm -f "$img.OVMF_VARS.fd"; done
   fi
@@ -50,6 +56,7 @@ base_workdir_cleanup() {
 # ISO); PREPARE ROOT_DIR adds what the proof itself needs to the tree before it becomes the disk.
 base_image_make() {
   local suite="$1" uplink="$2" prepare="$3" root_uuid
+  base_release_snapshot
   e2e_phase "host packages"
   if [[ "$BASE_FIRMWARE" == uefi ]]; then
     # fusefat: the ESP is mounted with FUSE where the kernel has no vfat (lib/disk-image.sh).
@@ -69,9 +76,25 @@ base_image_make() {
   base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$root_uuid"
 }
 
+# base_release_snapshot: XENSETUP_EXE, the run's copy of release/xensetup-linux-x64, or the run stops
+# here: a missing executable, or one older than the sources it is built from (src/, and templates/ and
+# distros/, which it carries inside), would boot stale code. The copy keeps the release's mtime, and it
+# is that copy which is checked, so what the run uses is never older than what was checked.
+base_release_snapshot() {
+  local newer version
+  [[ -f "$BASE_RELEASE_EXE" ]] || e2e_die "$BASE_RELEASE_EXE is missing: run \`npm run dist\` first (the image gets the release's single executable, no node)"
+  XENSETUP_EXE="$WORK/xensetup-linux-x64"
+  cp -p "$BASE_RELEASE_EXE" "$XENSETUP_EXE"
+  newer="$(find "$REPO_ROOT/src" "$REPO_ROOT/templates" "$REPO_ROOT/distros" -type f -newer "$XENSETUP_EXE" -print -quit 2>/dev/null || true)"
+  [[ -z "$newer" ]] || e2e_die "$BASE_RELEASE_EXE is older than ${newer#"$REPO_ROOT/"}: run \`npm run dist\` first"
+  version="$("$XENSETUP_EXE" --version 2>&1)" || e2e_die "$BASE_RELEASE_EXE --version failed: $version"
+  [[ "$version" == *"(single executable)"* ]] || e2e_die "$BASE_RELEASE_EXE is not a single executable: $version"
+  e2e_log "xensetup under test: $version (release/xensetup-linux-x64 of $(date -r "$XENSETUP_EXE" +%FT%T))"
+}
+
 # base_image_prepare ROOT UUID UPLINK: the test's bits every boot needs, in the root tree.
 base_image_prepare() {
-  local r="$1" root_uuid="$2" uplink="$3" node_bin
+  local r="$1" root_uuid="$2" uplink="$3"
   echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" >"$r/etc/fstab"
   date -u +%FT%TZ >"$r$BASE_MARKER"
   # Console login without password, for poking at a kept image by hand.
@@ -90,21 +113,10 @@ base_image_prepare() {
     qemu_install_grub_modules "$r"
   fi
 
-  # xensetup as a user installs it today: node (the host's; same or older glibc than the guest), the
-  # built project in /opt/xensetup, and `xensetup` on PATH.
-  node_bin="$(readlink -f "$(command -v node)")"
-  install -m 755 "$node_bin" "$r/usr/local/bin/node"
-  mkdir -p "$r/opt/xensetup"
-  tar -C "$REPO_ROOT" --anchored --exclude=./.git --exclude=./.cache --exclude=./coverage \
-      --exclude=./test --exclude=./src -cf - . | tar -C "$r/opt/xensetup" -xf -
-  # A work tree whose node_modules is a link to another checkout's would leave the image a dangling
-  # link (bin/run.js: "Cannot find package '@oclif/core'"): the image gets what it points to.
-  if [[ -L "$REPO_ROOT/node_modules" ]]; then
-    rm -f "$r/opt/xensetup/node_modules"
-    cp -a "$(readlink -f "$REPO_ROOT/node_modules")" "$r/opt/xensetup/node_modules"
-  fi
-  ln -sfn /opt/xensetup/bin/run.js "$r/usr/local/bin/xensetup"
-  [[ -d "$r/opt/xensetup/dist" ]] || e2e_log "WARNING: $REPO_ROOT/dist missing (npm run build): xensetup will fail in the guest"
+  # xensetup as an admin installs a release: one file on PATH, nothing else (no node, no node_modules).
+  # It is put into the tree on every run, after the cached Debian root is unpacked, so no cache ever
+  # holds an executable.
+  install -m 755 "$XENSETUP_EXE" "$r/usr/local/bin/xensetup"
 }
 
 # base_install_grub_efi MNT LOG: GRUB for UEFI in the mounted image (ESP on MNT/boot/efi), as Debian

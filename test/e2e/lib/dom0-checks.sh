@@ -49,7 +49,12 @@ check_positive() {
   v="$(fact "$log" vgs)"
   r=0; [[ -n "$EXPECT_VG" && " $v " == *" $EXPECT_VG "* ]] || r=1
   assert "vgs shows VG ${EXPECT_VG:-(none created on the vg disk)}" $r "vgs: $v"
-  assert_equal "xensetup doctor --json exits 0 with valid JSON" "rc=0 json=valid" "$(fact "$log" doctor)"
+  # xensetup in the image is the release's single executable and nothing else: no node beside it.
+  v="$(fact "$log" node-on-path) | $(fact "$log" xensetup-version)"
+  r=0; [[ "$(fact "$log" node-on-path)" == "none "* && "$(fact "$log" xensetup-version)" == "xensetup/"*"(single executable)" ]] || r=1
+  assert "xensetup in the image is the single executable: no node on PATH, xensetup --version says single executable" $r "$v"
+  assert_equal "xensetup doctor --json exits 0 with valid JSON" "rc=0 json=valid" \
+    "$(fact "$log" doctor) json=$(fact "$log" doctor-json | json_eval '"valid"')"
   # What doctor concluded inside the guest: a healthy dom0 by the checks that matter for it. Under TCG
   # there is no HAP/IOMMU; those checks may warn or skip, but nothing may fail.
   v="$(fact "$log" doctor-json | node -e '
@@ -79,8 +84,8 @@ check_positive() {
 show_probe() { # LOG TITLE
   echo "--- probe lines: $2"
   # A boot whose probe never ran has no lines: that is for the assertions to say, not a reason to stop here.
-  probe_lines "$1" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|doctor-stdout|doctor-stderr)\|?' || true; } | sed 's/^/  /'
-  probe_lines "$1" | { grep -E '^doctor-json ' || true; } | cut -c1-300 | sed 's/^/  /'
+  probe_lines "$1" | { grep -vE '^(ip-xenbr0|pvs|doctor-json|guest-list-json|doctor-stderr)\|?' || true; } | sed 's/^/  /'
+  probe_lines "$1" | { grep -E '^(doctor|guest-list)-json ' || true; } | cut -c1-300 | sed 's/^/  /'
 }
 
 # qemu_boot, once more after a TCG hiccup: the guest kernel panicked (seen once on trixie's own kernel, in
