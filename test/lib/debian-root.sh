@@ -31,11 +31,7 @@ LOG_TAG=debian-root
 # shellcheck source=root-cache.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/root-cache.sh"
 
-usage() { echo "usage: $0 SUITE DEST" >&2; exit 2; }
-[[ $# -eq 2 ]] || usage
-SUITE="$1"
-DEST="$2"
-root_cache_init
+root_cache_init "$@"
 
 build_server() {
   local root="$WORK/server"

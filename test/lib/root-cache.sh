@@ -8,7 +8,7 @@
 # cache is rebuilt); NODE_KEY hashes KEY and the node package list. Editing a list invalidates its level.
 # One builder at a time per cache directory (cache_lock): parallel jest workers, CI jobs, two engineers.
 #
-# The sourcing script sets LOG_TAG, SUITE and DEST first, and calls root_cache_init.
+# The sourcing script sets LOG_TAG first and calls root_cache_init "$@" (SUITE DEST).
 #
 # Environment:
 #   DEBIAN_MIRROR        mirror URL (default: read from the host's apt sources)
@@ -28,7 +28,11 @@ log() { printf '[%s] %s\n' "${LOG_TAG:-root-cache}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # Checks and paths; needs SUITE.
+# root_cache_init SUITE DEST (the calling script's arguments): sets SUITE, DEST and the cache file names.
 root_cache_init() {
+  [[ $# -eq 2 ]] || { echo "usage: $0 SUITE DEST" >&2; exit 2; }
+  SUITE="$1"
+  DEST="$2"
   [[ "$SUITE" =~ ^[a-z]+$ ]] || die "bad suite name: $SUITE"
   [[ $EUID -eq 0 ]] || die "must run as root"
   local c
