@@ -58,20 +58,4 @@ build_server() {
   rm -rf --one-file-system "$root"
 }
 
-check_dest
-cache_lock
-if [[ "${DEBIAN_ROOT_REFRESH:-0}" == 1 ]]; then
-  rm -f "$MINBASE_TAR" "$SERVER_TAR"
-fi
-if [[ ! -s "$SERVER_TAR" ]]; then
-  work_begin
-  ensure_minbase
-  build_server
-  work_end
-  drop_stale
-fi
-cache_unlock
-
-log "unpacking $(basename "$SERVER_TAR") into $DEST"
-unpack "$SERVER_TAR" "$DEST"
-log "done: $DEST"
+unpack_level "$SERVER_TAR" build_server

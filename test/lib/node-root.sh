@@ -37,20 +37,4 @@ build_node() {
   rm -rf --one-file-system "$root"
 }
 
-check_dest
-cache_lock
-if [[ "${DEBIAN_ROOT_REFRESH:-0}" == 1 ]]; then
-  rm -f "$MINBASE_TAR" "$NODE_TAR"
-fi
-if [[ ! -s "$NODE_TAR" ]]; then
-  work_begin
-  ensure_minbase
-  build_node
-  work_end
-  drop_stale
-fi
-cache_unlock
-
-log "unpacking $(basename "$NODE_TAR") into $DEST"
-unpack "$NODE_TAR" "$DEST"
-log "done: $DEST"
+unpack_level "$NODE_TAR" build_node

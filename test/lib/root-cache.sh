@@ -171,3 +171,23 @@ drop_stale() {
     \( \( \( -name "$SUITE-minbase-*.tar.zst" -o -name "$SUITE-server-*.tar.zst" \) ! -name "*-$KEY.tar.zst" \) \
     -o \( -name "$SUITE-node-*.tar.zst" ! -name "*-$NODE_KEY.tar.zst" \) \) -delete
 }
+
+# unpack_level TARBALL BUILDER: DEST filled from TARBALL, a level on the minbase one; BUILDER (a function
+# that packs TARBALL from $WORK) runs first when the cache has no TARBALL (or DEBIAN_ROOT_REFRESH=1).
+unpack_level() {
+  local tarball="$1" builder="$2"
+  check_dest
+  cache_lock
+  if [[ "${DEBIAN_ROOT_REFRESH:-0}" == 1 ]]; then rm -f "$MINBASE_TAR" "$tarball"; fi
+  if [[ ! -s "$tarball" ]]; then
+    work_begin
+    ensure_minbase
+    "$builder"
+    work_end
+    drop_stale
+  fi
+  cache_unlock
+  log "unpacking $(basename "$tarball") into $DEST"
+  unpack "$tarball" "$DEST"
+  log "done: $DEST"
+}
