@@ -1,7 +1,6 @@
 import {releaseKind} from '../assets.js'
 import {EXIT} from '../errors.js'
 import {errorOutput} from '../render/output.js'
-import {VERSION} from '../version.js'
 import {ACTIONS, loadAction} from './actions.js'
 import {outputs, perform} from './call.js'
 import {parseFast} from './fast-parse.js'
@@ -26,7 +25,7 @@ export async function main(argv: string[], oclif: Oclif): Promise<void> {
   const helper = first !== undefined && Object.hasOwn(INTERNAL, first) ? INTERNAL[first] : undefined
   if (helper) return (await helper())(rest)
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write(`${versionLine()}\n`)
+    process.stdout.write(`${await versionLine()}\n`)
     return
   }
   const manifest = manifestCommands()
@@ -35,7 +34,9 @@ export async function main(argv: string[], oclif: Oclif): Promise<void> {
 }
 
 /** oclif's user agent, plus what kind of release this is: an admin asking wants to know which Node runs it. */
-function versionLine(): string {
+async function versionLine(): Promise<string> {
+  // package.json is read for this alone: the commands that need the version load it themselves.
+  const {VERSION} = await import('../version.js')
   const kind = releaseKind()
   return `xensetup/${VERSION} ${process.platform}-${process.arch} node-${process.version}${kind ? ` (${kind})` : ''}`
 }

@@ -39,13 +39,14 @@ export class Engine<C> {
 
   /**
    * What each step would change now; writes nothing and runs nothing that changes the host. Planning
-   * changes nothing, so every step is planned against one reading of the facts.
+   * changes nothing, so every step is planned against one reading of the facts: `current` when the
+   * caller has just read it.
    */
-  async plan(steps: Step<C>[]): Promise<StepReport[]> {
-    let context: C | undefined
+  async plan(steps: Step<C>[], current?: C): Promise<StepReport[]> {
+    let context = current
     let unreadable: StepFailure | undefined
     try {
-      context = this.contextFor()
+      context ??= this.contextFor()
     } catch (error) {
       // Facts that cannot be read fail every step, as each step's own reading of them would.
       unreadable = stepFailureOrThrow(error)
@@ -239,17 +240,18 @@ function fileChangeAt(report: StepReport, path: string): FileChange | undefined 
  * What the target's files cannot give (a root-only file, a FIFO or device where a file should be, a
  * dangling link) is a reason naming the path, not a crash.
  */
-function stepFailureOrThrow(error: unknown): StepFailure {
-  const failure = asStepFailure(error)
-  if (failure instanceof StepFailure) return failure
-  throw failure
-}
-
 function asStepFailure(error: unknown): unknown {
   if (error instanceof HostPathError) return new StepFailure(error.message)
   const {code, path} = error as NodeJS.ErrnoException
   if (code === 'EACCES' || code === 'EPERM') return new StepFailure(`${path ?? 'a file'}: permission denied; run as root to plan this step`)
   return error
+}
+
+/** asStepFailure for a caller that reports failures and lets anything else through. */
+function stepFailureOrThrow(error: unknown): StepFailure {
+  const failure = asStepFailure(error)
+  if (failure instanceof StepFailure) return failure
+  throw failure
 }
 
 export function describeChange(change: Change): string {

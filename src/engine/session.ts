@@ -58,8 +58,11 @@ export interface SessionRequest<C> {
   print: (text: string) => void
   /** The last line of a run that applied everything: what to do next. */
   done: string
-  /** Facts, options and steps, read once the lock is held (the admin may be asked questions here). */
-  prepare: (session: Session) => Promise<{steps: Step<C>[]; contextFor: () => C}>
+  /**
+   * Facts, options and steps, read once the lock is held (the admin may be asked questions here).
+   * `current`: a context read just now, which the plan shown uses instead of reading it again.
+   */
+  prepare: (session: Session) => Promise<{steps: Step<C>[]; contextFor: () => C; current?: C}>
   /** A rollback: the run it undoes, recorded in its run-start. */
   rollsBack?: string
   plan?: PlanHooks
@@ -190,7 +193,7 @@ export class Session {
       engine = new Engine<C>(this.target, this.runner, this.journal, prepared.contextFor, this.stop)
       // Always plan first: a step that cannot be done as asked (a disk in use, an unbridgeable uplink)
       // stops the run before anything has changed, not after the packages went in. A kept plan was.
-      shown = kept ? kept.steps : await engine.plan(steps)
+      shown = kept ? kept.steps : await engine.plan(steps, prepared.current)
     } finally {
       this.target.recorder = null
     }

@@ -5,6 +5,7 @@ import {collectDistro} from '../facts/distro.js'
 import {HostFiles} from '../facts/files.js'
 import {detectInit} from '../facts/init.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
+import type {Facts} from '../facts/types.js'
 import type {Host} from '../host/host.js'
 import type {InitContext, InitOptions} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
@@ -47,16 +48,12 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
       const options = await resolveOptions(flags, facts, steps.map((s) => s.id), asker, local, !target.isLive)
       plan?.keep?.madeFrom(flagsOf(options), {distro: facts.distro.prettyName, init: facts.init, network: facts.network.stack, bootloader: facts.boot.bootloader, xen: facts.xen.version, memoryMiB: facts.memory.hostTotalMiB})
       // Facts are re-read for each plan: earlier steps change the target (packages bring units, grub.cfg).
-      // The first plan takes those just read, unless the admin was asked questions meanwhile. A kept
-      // plan is not planned before its prompt: its first reading is after the admin said yes.
       // Disks are the local machine's even with --root: its safety checks look there.
-      let unplanned = asker.interactive || plan?.kept ? undefined : facts
-      const contextFor = (): InitContext => {
-        const current = unplanned ?? gatherFacts(target, local)
-        unplanned = undefined
-        return {host: target, machine: local, facts: target.isLive ? current : {...current, block: gatherBlockFacts(local)}, profile, options, probe}
-      }
-      return {steps, contextFor}
+      const contextOf = (read: Facts): InitContext => ({host: target, machine: local, facts: target.isLive ? read : {...read, block: gatherBlockFacts(local)}, profile, options, probe})
+      const contextFor = () => contextOf(gatherFacts(target, local))
+      // The plan shown may use the facts just read, unless the admin answered questions meanwhile (a
+      // kept plan is not planned again: it is shown as kept).
+      return {steps, contextFor, current: asker.interactive || plan?.kept ? undefined : contextOf(facts)}
     },
   })
   return {...document, distro}

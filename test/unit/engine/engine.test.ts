@@ -144,6 +144,30 @@ describe('engine', () => {
   })
 })
 
+describe('engine: the facts a plan reads', () => {
+  test('one reading for all the steps of a plan (planning changes nothing); the caller\'s when it has one', async () => {
+    root = makeTree()
+    const host = new Host(root)
+    let readings = 0
+    const engine = new Engine<Host>(host, toolRunner(root), null, () => (readings++, host))
+    await engine.plan(exampleSteps(root))
+    expect(readings).toBe(1)
+    await engine.plan(exampleSteps(root), host)
+    expect(readings).toBe(1)
+  })
+
+  test('applying reads again before each step and after each change: earlier steps change what later ones see', async () => {
+    root = makeTree({'/etc/fstab': FSTAB})
+    const host = new Host(root)
+    let readings = 0
+    const engine = new Engine<Host>(host, toolRunner(root), new Journal(host, 'run-1'), () => (readings++, host))
+    const [dropin] = exampleSteps(root)
+    await engine.applyStep(dropin)
+    // planned, then planned again after its change to prove it converged
+    expect(readings).toBe(2)
+  })
+})
+
 describe('engine: plans that cannot be made', () => {
   test('a file only root may read makes the step fail with the path, not crash the plan', async () => {
     root = makeTree()
@@ -157,6 +181,18 @@ describe('engine: plans that cannot be made', () => {
     }
     const [report] = await engine.plan([unreadable])
     expect(report).toMatchObject({status: 'failed', error: '/etc/netplan/50-cloud-init.yaml: permission denied; run as root to plan this step'})
+  })
+
+  test('facts that cannot be read fail every step with the path, and the plan still reports each', async () => {
+    root = makeTree()
+    const host = new Host(root)
+    const engine = new Engine<Host>(host, toolRunner(root), null, () => {
+      throw Object.assign(new Error('EACCES: permission denied'), {code: 'EACCES', path: '/etc/shadow'})
+    })
+    const reports = await engine.plan(exampleSteps(root))
+    expect(reports.map((r) => [r.id, r.status, r.error])).toEqual(
+      ['dropin', 'fstab', 'tool', 'absent'].map((id) => [id, 'failed', '/etc/shadow: permission denied; run as root to plan this step']),
+    )
   })
 
   test('unpaired managed-block markers name the file and what to do', async () => {
