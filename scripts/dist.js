@@ -2,12 +2,13 @@
 // `npm run dist` (after `npm run build`, whose manifest it embeds): the two release artifacts in release/.
 //   release/xensetup.cjs         the whole CLI in one file, for any Node >= 18.19 (`node xensetup.cjs …`)
 //   release/xensetup-linux-x64   the same file inside this machine's node: a single executable application
+//                                (scripts/sea-main.cjs starts it, with V8's code for a doctor run)
 // Start-up is what shapes the bundle: node's own start-up is the bar (npm run bench). Our code and the
 // small libraries plans use (diff, ejs) are plain code in the file; oclif, listr2, inquirer, execa and
 // yaml, which only some runs need, are kept in it as compressed text and compiled on first use, since
 // V8 parses every function in a file it loads, used or not.
 import {build} from 'esbuild'
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {createRequire} from 'node:module'
 import {compileFunction} from 'node:vm'
 import {chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -19,6 +20,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url))
 const RELEASE = path.join(REPO, 'release')
 const BUNDLE = path.join(RELEASE, 'xensetup.cjs')
 const EXECUTABLE = path.join(RELEASE, 'xensetup-linux-x64')
+const SEA_MAIN = path.join(REPO, 'scripts/sea-main.cjs')
 // The oldest Node the bundle runs on: Debian 12's and Ubuntu 24.04's own.
 const TARGET = 'node18.19'
 // DIST_MINIFY=0 keeps names readable, for profiling (node --cpu-prof release/xensetup.cjs …).
@@ -208,9 +210,17 @@ try {
   })
   chmodSync(bundle, 0o755)
 
-  // The executable: this node with the bundle (and V8's code cache for it) injected as its blob.
+  // The executable: this node with scripts/sea-main.cjs as its main script, and the bundle with the code
+  // V8 compiles for it in a doctor run on this machine (doctor only reads) as assets. Without
+  // NODE_OPTIONS, which would make V8 turn the code down at every start of the executable.
+  const cache = path.join(work, 'xensetup.cache')
+  const {NODE_OPTIONS, ...env} = process.env
+  // Exit 1 is doctor saying this machine failed a check (not a dom0): its code was compiled all the same.
+  const warm = spawnSync(process.execPath, [SEA_MAIN, bundle, cache, 'doctor'], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env})
+  if (warm.status !== 0 && warm.status !== 1) throw new Error(`dist: the doctor run for the code cache failed (${warm.status ?? warm.signal}): ${warm.stderr}`)
   const blob = path.join(work, 'xensetup.blob')
-  writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true}))
+  const assets = {'xensetup.cjs': bundle, 'xensetup.cache': cache}
+  writeFileSync(path.join(work, 'sea-config.json'), JSON.stringify({main: SEA_MAIN, output: blob, disableExperimentalSEAWarning: true, assets}))
   execFileSync(process.execPath, ['--experimental-sea-config', path.join(work, 'sea-config.json')], {stdio: 'pipe'})
   copyFileSync(process.execPath, executable)
   chmodSync(executable, 0o755)
@@ -222,6 +232,8 @@ try {
   console.warn = warn
   const version = execFileSync(executable, ['--version'], {encoding: 'utf8'})
   if (!version.includes('(single executable)')) throw new Error(`dist: the executable does not run as one: ${version}`)
+  const codeCache = execFileSync(executable, ['__code-cache'], {encoding: 'utf8', env}).trim()
+  if (codeCache !== 'accepted') throw new Error(`dist: V8 turns down the executable's code cache (${codeCache})`)
   renameSync(bundle, BUNDLE)
   renameSync(executable, EXECUTABLE)
 } finally {

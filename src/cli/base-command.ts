@@ -27,7 +27,7 @@ export abstract class BaseCommand extends Command {
     const {flags, args} = await this.parse(command)
     const json = this.jsonEnabled()
     const action = await loadAction(command.action)
-    return action({flags: flags as {root: string}, args, argv: this.argv, json, ...outputs(json)})
+    return action({flags: flags as {root: string}, args, argv: this.argv, json, ...outputs(json, (text) => process.stdout.write(text))})
   }
 
   protected async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {

@@ -1,5 +1,6 @@
 import {EXIT, UserError} from '../errors.js'
 import {jsonText, reportError} from '../render/output.js'
+import {writeOut} from './stdout.js'
 
 /** Flags every command has (BaseCommand.baseFlags). */
 export interface GlobalFlags {
@@ -26,11 +27,9 @@ export interface Call<F = object, A = object> {
 /** A command's work; what it returns is the --json document. */
 export type Action<F = object, A = object> = (call: Call<F, A>) => Promise<unknown>
 
-export function outputs(json: boolean): Pick<Call, 'say' | 'print'> {
-  const print = (text: string) => {
-    process.stdout.write(text)
-  }
-  return {print, say: (text) => (json ? undefined : print(text))}
+/** say and print over `write`: fd 1 on the fast path, process.stdout under oclif, which prints through it too. */
+export function outputs(json: boolean, write: (text: string) => void): Pick<Call, 'say' | 'print'> {
+  return {print: write, say: (text) => (json ? undefined : write(text))}
 }
 
 /** The one-line (or one JSON document) error contract, for oclif's commands and the fast path alike. */
@@ -45,7 +44,7 @@ export function reportFailure(thrown: Error & {exitCode?: number; oclif?: {exit?
 export async function perform(action: Action, call: Call, commandId: string): Promise<unknown> {
   try {
     const result = await action(call)
-    if (result && call.json) process.stdout.write(jsonText(result))
+    if (result && call.json) writeOut(jsonText(result))
     return result
   } catch (error) {
     reportFailure(error as Error, call.json, commandId)

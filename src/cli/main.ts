@@ -5,6 +5,7 @@ import {ACTIONS, loadAction} from './actions.js'
 import {outputs, perform} from './call.js'
 import {parseFast} from './fast-parse.js'
 import {INTERNAL} from './internal.js'
+import {dropOutputWhenReaderGoes, writeOut} from './stdout.js'
 import {commandOf, type Manifest, manifestCommands} from './manifest.js'
 
 /** oclif, started however this build starts it: the package's commands directory, or the bundle's own. */
@@ -16,16 +17,12 @@ export type Oclif = (argv: string[]) => Promise<void>
  * and anything else go to oclif, which owns their wording.
  */
 export async function main(argv: string[], oclif: Oclif): Promise<void> {
-  // A reader that goes away (`| head`, quitting less) must not crash a run midway, with its lock held:
-  // what is left to print is dropped, as oclif does for its own commands.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
-  })
+  dropOutputWhenReaderGoes()
   const [first, ...rest] = argv
   const helper = first !== undefined && Object.hasOwn(INTERNAL, first) ? INTERNAL[first] : undefined
   if (helper) return (await helper())(rest)
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write(`${await versionLine()}\n`)
+    writeOut(`${await versionLine()}\n`)
     return
   }
   const manifest = manifestCommands()
@@ -50,7 +47,7 @@ async function runFast(manifest: Manifest, argv: string[]): Promise<boolean> {
   const id = command.id as keyof typeof ACTIONS
   // As oclif's jsonEnabled: only a command with --json, and XENSETUP_CONTENT_TYPE=json asks for it too.
   const json = spec.enableJsonFlag === true && (parsed.flags.json === true || process.env.XENSETUP_CONTENT_TYPE?.toLowerCase() === 'json')
-  const call = {flags: parsed.flags as {root: string}, args: parsed.args, argv: command.rest, json, ...outputs(json)}
+  const call = {flags: parsed.flags as {root: string}, args: parsed.args, argv: command.rest, json, ...outputs(json, writeOut)}
   await perform(await loadAction(id), call, id)
   return true
 }
@@ -62,7 +59,7 @@ function unknownCommandAsJson(manifest: Manifest, argv: string[]): boolean {
   if (Object.hasOwn(manifest, command) || command === 'help' || Object.keys(manifest).some((id) => id.startsWith(`${command}:`))) return false
   const commands = Object.keys(manifest).sort().map((id) => id.replaceAll(':', ' '))
   const output = errorOutput({message: `${command} is not a xensetup command`, hint: `commands: ${commands.join(', ')}; see 'xensetup --help'`, exitCode: EXIT.usage}, true)
-  process.stdout.write(output.text)
+  writeOut(output.text)
   process.exitCode = EXIT.usage
   return true
 }

@@ -16,6 +16,14 @@ export class HostFiles {
     return this.guard(path, undefined, () => this.host.read(path))
   }
 
+  /**
+   * A file read one character per byte, for package databases: the fields xensetup reads in them are
+   * ASCII, and decoding dpkg's megabyte of descriptions as UTF-8 cost more than searching it.
+   */
+  readLatin1(path: string): string | undefined {
+    return this.guard(path, undefined, () => this.host.readBytes(path)?.toString('latin1'))
+  }
+
   /** First line of a file, trimmed (sysfs attributes). */
   value(path: string): string | undefined {
     const text = this.read(path)

@@ -1,5 +1,5 @@
 import type {HostFiles} from './files.js'
-import type {PackageFacts} from './types.js'
+import type {PackageFacts, PackageManager} from './types.js'
 
 /**
  * RFC822-style stanzas separated by blank lines, keeping only the named fields: dpkg's status file runs
@@ -22,23 +22,54 @@ function stanzas(text: string, separator: string, keys: readonly string[]): Arra
   return result
 }
 
+const DPKG_FIELDS = ['Package', 'Version', 'Status']
+
 /**
- * /var/lib/dpkg/status in one pass (it runs to megabytes, read on every doctor start): packages whose
- * Status ends in "ok installed" (wanted as `install`, or `hold`, which is still installed; removed-but-
- * configured "deinstall ok config-files" are left out), and those a dpkg run stopped midway through
- * (dpkg --audit's cases: half-installed, unpacked, half-configured, triggers pending or awaited).
+ * The version of a stanza dpkg counts as installed: Status ends in "ok installed", wanted as `install`
+ * or `hold` (still installed); removed-but-configured "deinstall ok config-files" are not.
+ */
+function installedVersion(fields: Map<string, string>): string | undefined {
+  const version = fields.get('Version')
+  return fields.get('Package') && version && /^(install|hold) ok installed$/.test(fields.get('Status') ?? '') ? version : undefined
+}
+
+/**
+ * /var/lib/dpkg/status in one pass (it runs to megabytes): the installed packages (a name's first
+ * installed stanza), and those a dpkg run stopped midway through (dpkg --audit's cases: half-installed,
+ * unpacked, half-configured, triggers pending or awaited).
  */
 function parseDpkgDatabase(text: string): {installed: Record<string, string>; unfinished: string[]} {
   const installed: Record<string, string> = {}
   const unfinished: string[] = []
-  for (const fields of stanzas(text, ':', ['Package', 'Version', 'Status'])) {
-    const name = fields.get('Package')
-    const version = fields.get('Version')
-    const status = fields.get('Status') ?? ''
-    if (name && version && /^(install|hold) ok installed$/.test(status) && !(name in installed)) installed[name] = version
-    else if (/\s(half-installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/.test(status)) unfinished.push(name ?? '?')
+  for (const fields of stanzas(text, ':', DPKG_FIELDS)) {
+    const name = fields.get('Package') ?? '?'
+    const version = installedVersion(fields)
+    if (version !== undefined && !(name in installed)) installed[name] = version
+    else if (/\s(half-installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/.test(fields.get('Status') ?? '')) unfinished.push(name)
   }
   return {installed, unfinished}
+}
+
+/**
+ * The installed packages of the stanzas whose Package field starts with a prefix, counted as
+ * parseDpkgDatabase counts them, found by searching the text: dpkg writes every stanza as
+ * "Package: name" after a blank line, so only the few stanzas asked about are parsed.
+ */
+function searchDpkgDatabase(text: string, prefixes: readonly string[]): Record<string, string> {
+  const found: Record<string, string> = {}
+  for (const prefix of prefixes) {
+    const needle = `\nPackage: ${prefix}`
+    for (let at = text.startsWith(needle.slice(1)) ? 0 : text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+      // The whole stanza, wherever its Package field sits in it; stanzas() splits off any neighbour.
+      const end = text.indexOf('\n\n', at + 1)
+      for (const fields of stanzas(text.slice(Math.max(text.lastIndexOf('\n\n', at), 0), end === -1 ? undefined : end), ':', DPKG_FIELDS)) {
+        const name = fields.get('Package') ?? ''
+        const version = installedVersion(fields)
+        if (name.startsWith(prefix) && version !== undefined && !(name in found)) found[name] = version
+      }
+    }
+  }
+  return found
 }
 
 /** dpkg's database of what is installed. */
@@ -55,6 +86,36 @@ export function dpkgDependents(text: string, leaving: ReadonlySet<string>): stri
     const clauses = [fields.get('Pre-Depends'), fields.get('Depends')].flatMap((list) => (list ? list.split(/[,|]/) : []))
     return clauses.some((clause) => leaving.has(clause.trim().split(/[\s(:]/)[0])) ? [name] : []
   })
+}
+
+/**
+ * dpkg's database, parsed whole only when all of it is wanted (`doctor --json`, the packages step):
+ * doctor's checks ask about a few names among hundreds of stanzas, and parsing them all was most of
+ * its start-up.
+ */
+function dpkgInventory(text: string, journal: boolean): PackageFacts {
+  let parsed: ReturnType<typeof parseDpkgDatabase> | undefined
+  const whole = () => (parsed ??= parseDpkgDatabase(text))
+  return {
+    manager: 'dpkg',
+    inventoryAvailable: true,
+    get installed() {
+      return whole().installed
+    },
+    get unfinished() {
+      return journal ? [...whole().unfinished, 'journal'] : whole().unfinished
+    },
+    startingWith: (...prefixes) => (parsed ? pick(parsed.installed, prefixes) : searchDpkgDatabase(text, prefixes)),
+  }
+}
+
+/** An inventory read whole: every database but dpkg's is a list of names already. */
+function listed(manager: PackageManager, installed: Record<string, string>, inventoryAvailable = true): PackageFacts {
+  return {manager, inventoryAvailable, installed, unfinished: [], startingWith: (...prefixes) => pick(installed, prefixes)}
+}
+
+function pick(installed: Record<string, string>, prefixes: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(installed).filter(([name]) => prefixes.some((prefix) => name.startsWith(prefix))))
 }
 
 /** The installed packages of /var/lib/dpkg/status, name to version. */
@@ -101,26 +162,18 @@ export function parsePortageInstalled(category: string, directories: string[]): 
 }
 
 export function collectPackages(files: HostFiles): PackageFacts {
-  const dpkg = files.read(DPKG_STATUS)
-  if (dpkg !== undefined) {
-    const journal = files.list('/var/lib/dpkg/updates').some((name) => /^\d+$/.test(name)) ? ['journal'] : []
-    const {installed, unfinished} = parseDpkgDatabase(dpkg)
-    return {manager: 'dpkg', inventoryAvailable: true, installed, unfinished: [...unfinished, ...journal]}
-  }
-  const apk = files.read('/lib/apk/db/installed')
-  if (apk !== undefined) return {manager: 'apk', inventoryAvailable: true, installed: parseApkInstalled(apk), unfinished: []}
-  if (files.isDirectory('/var/lib/pacman/local')) {
-    return {manager: 'pacman', inventoryAvailable: true, installed: parsePacmanLocal(files.list('/var/lib/pacman/local')), unfinished: []}
-  }
+  const dpkg = files.readLatin1(DPKG_STATUS)
+  if (dpkg !== undefined) return dpkgInventory(dpkg, files.list('/var/lib/dpkg/updates').some((name) => /^\d+$/.test(name)))
+  const apk = files.readLatin1('/lib/apk/db/installed')
+  if (apk !== undefined) return listed('apk', parseApkInstalled(apk))
+  if (files.isDirectory('/var/lib/pacman/local')) return listed('pacman', parsePacmanLocal(files.list('/var/lib/pacman/local')))
   if (files.isDirectory('/var/db/pkg')) {
     const installed = files
       .list('/var/db/pkg')
       .map((category) => parsePortageInstalled(category, files.list(`/var/db/pkg/${category}`)))
-    return {manager: 'portage', inventoryAvailable: true, installed: Object.assign({}, ...installed), unfinished: []}
+    return listed('portage', Object.assign({}, ...installed))
   }
   // The rpm database is Berkeley DB / SQLite: listing it needs rpm itself, which facts must not spawn.
-  if (files.isDirectory('/var/lib/rpm') || files.isDirectory('/usr/lib/sysimage/rpm')) {
-    return {manager: 'rpm', inventoryAvailable: false, installed: {}, unfinished: []}
-  }
-  return {manager: 'unknown', inventoryAvailable: false, installed: {}, unfinished: []}
+  if (files.isDirectory('/var/lib/rpm') || files.isDirectory('/usr/lib/sysimage/rpm')) return listed('rpm', {}, false)
+  return listed('unknown', {}, false)
 }

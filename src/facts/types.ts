@@ -296,13 +296,16 @@ export interface PackageFacts {
   manager: PackageManager
   /** False when the database is not readable as text (rpm): `installed` is then empty, not "nothing". */
   inventoryAvailable: boolean
-  installed: Record<string, string>
+  /** Name to version, every installed package (dpkg's parsed on first use). */
+  readonly installed: Record<string, string>
   /**
    * dpkg only: packages a killed package operation left half done (unpacked, half-configured, ...), and
    * "journal" when dpkg's update journal was not folded into its status. apt refuses to run until
    * `dpkg --configure -a` finishes them.
    */
-  unfinished: string[]
+  readonly unfinished: string[]
+  /** The installed packages whose names start with one of `prefixes`, without reading the whole inventory. */
+  startingWith(...prefixes: string[]): Record<string, string>
 }
 
 /** A xensetup run's lock on the target, as written by RunLock. */

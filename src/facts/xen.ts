@@ -86,7 +86,8 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
   const {runtime, mounts, network, packages, services} = inputs
   // SUSE and Gentoo add xen.gz, xen-4.gz, xen-4.18.gz as links to the one real image: not extra versions.
   const images = files.list('/boot').filter((name) => hypervisorImage.test(name) && files.readlink(`/boot/${name}`) === undefined)
-  const packageName = newest(Object.keys(packages.installed).filter((name) => hypervisorPackage.test(name)))
+  const candidates = packages.startingWith('xen', 'app-emulation/xen')
+  const packageName = newest(Object.keys(candidates).filter((name) => hypervisorPackage.test(name)))
   const imageVersion = newest(
     images.map((name) => /^xen-(\d+\.\d+(?:\.\d+)?)/.exec(name)?.[1]).filter((version) => version !== undefined),
   )
@@ -102,7 +103,7 @@ export function collectXen(files: HostFiles, inputs: XenInputs): XenFacts {
   return {
     installed: images.length > 0 || packageName !== undefined,
     toolsInstalled: ['/usr/sbin/xl', '/usr/bin/xl', '/sbin/xl'].some((path) => files.present(path)),
-    version: packageName ? packages.installed[packageName] : (imageVersion ?? null),
+    version: packageName ? candidates[packageName] : (imageVersion ?? null),
     images,
     runningVersion: runtime.running && major && minor ? `${major}.${minor}${files.value('/sys/hypervisor/version/extra') ?? ''}` : null,
     running: runtime.running,

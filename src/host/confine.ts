@@ -57,7 +57,9 @@ export function canonicalInRoot(root: string, target: string, followLast = true,
 
 function lookUp(real: string, target: string): Entry {
   try {
-    return lstatSync(real).isSymbolicLink() ? readlinkSync(real) : null
+    const found = lstatSync(real, {throwIfNoEntry: false})
+    if (found === undefined) return false
+    return found.isSymbolicLink() ? readlinkSync(real) : null
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENAMETOOLONG' || code === 'ELOOP') throw new HostPathError(target, 'cannot be resolved: the path its links lead to is too long or loops')

@@ -1,9 +1,10 @@
+import {isUtf8} from 'node:buffer'
 import {chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {type FileOwnership, writeAtomic} from './atomic-write.js'
 import {canonicalInRoot, type Entry, joinRoot} from './confine.js'
 import {HostPathError, isMissing} from './errors.js'
-import {decodeText, readBounded, type TextEncoding, type TextFile} from './read-file.js'
+import {decodeText, readBounded, readText, type TextEncoding, type TextFile} from './read-file.js'
 
 export {HostPathError, isMissing} from './errors.js'
 export type {TextEncoding, TextFile} from './read-file.js'
@@ -95,11 +96,21 @@ export class Host {
 
   /** The file's text with how it was decoded, so a rewrite keeps bytes that are not UTF-8. */
   readFile(target: string): TextFile | undefined {
-    const bytes = this.observed(target, 'content', () => {
+    if (this.recorder === null) {
+      // Nothing keeps a hash of the bytes: node's UTF-8 reader, in one call, is most of doctor's speed.
+      const real = this.reachable(target)
+      return real === undefined ? undefined : readText(real, this.display(target), !this.isLive)
+    }
+    const bytes = this.readBytes(target)
+    return bytes === undefined ? undefined : decodeText(bytes)
+  }
+
+  /** The file's bytes, or undefined when it does not exist or is a directory. */
+  readBytes(target: string): Buffer | undefined {
+    return this.observed(target, 'content', () => {
       const real = this.reachable(target)
       return real === undefined ? undefined : readBounded(real, this.display(target), !this.isLive)
     }, (found) => (found === undefined ? 'none' : {bytes: found}))
-    return bytes === undefined ? undefined : decodeText(bytes)
   }
 
   exists(target: string): boolean {
@@ -128,12 +139,11 @@ export class Host {
     }
     return names
       .map((name) => {
-        const text = name.toString('utf8')
-        if (!Buffer.from(text, 'utf8').equals(name)) {
+        if (!isUtf8(name)) {
           const shown = [...name].map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('')
           throw new HostPathError(this.display(target), `holds a file name that is not UTF-8 ("${shown}"); rename that file`)
         }
-        return text
+        return name.toString('utf8')
       })
       .sort()
   }
@@ -167,7 +177,7 @@ export class Host {
     return this.observed(target, 'link', () => {
       try {
         const real = this.real(target, false)
-        return lstatSync(real).isSymbolicLink() ? readlinkSync(real) : undefined
+        return lstatSync(real, {throwIfNoEntry: false})?.isSymbolicLink() ? readlinkSync(real) : undefined
       } catch (error) {
         if (isMissing(error)) return undefined
         throw error
@@ -327,7 +337,8 @@ export class Host {
 
   private stat(target: string) {
     try {
-      return statSync(this.real(target))
+      // No exception for the common "not there": doctor asks about hundreds of paths that are absent.
+      return statSync(this.real(target), {throwIfNoEntry: false})
     } catch (error) {
       if (isMissing(error)) return undefined
       throw error

@@ -1,4 +1,5 @@
-import {closeSync, constants, fstatSync, openSync, readSync, statSync} from 'node:fs'
+import {isUtf8} from 'node:buffer'
+import {closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import {HostPathError, isMissing} from './errors.js'
 
 /** Larger than any configuration or package database xensetup reads; a bigger "file" is not one. */
@@ -25,38 +26,85 @@ export interface TextFile {
 export function readBounded(real: string, shown: string, noFollow: boolean): Buffer | undefined {
   let fd: number
   try {
-    if (!regularOrDirectory(real, shown)) return undefined
-    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0))
+    if (!isRegularFile(real, shown)) return undefined
+    fd = openSync(real, openFlags(noFollow))
   } catch (error) {
-    if (isMissing(error)) return undefined
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new HostPathError(shown, 'changed into a symbolic link while being read')
-    throw error
+    return unopened(error, shown)
   }
   try {
     const stat = fstatSync(fd)
     if (stat.isDirectory()) return undefined
     if (!stat.isFile()) throw new HostPathError(shown, 'is not a regular file')
-    const chunks: Buffer[] = []
+    // Small files (hundreds of sysfs and proc attributes, whose size reads 0) go through one scratch buffer;
+    // a big one (dpkg's database) straight into a buffer of its size plus one, so its end costs no copy.
+    let buffer: Buffer = stat.size < scratch.length ? scratch : Buffer.allocUnsafe(Math.min(stat.size, MAX_READ_BYTES) + 1)
     let total = 0
     for (;;) {
-      // One scratch buffer for every read: doctor reads hundreds of small sysfs and proc files.
-      const count = readSync(fd, scratch, 0, scratch.length, null)
+      if (total === buffer.length) buffer = grown(buffer, shown)
+      const count = readSync(fd, buffer, total, buffer.length - total, null)
       if (count === 0) break
       total += count
-      if (total > MAX_READ_BYTES) throw new HostPathError(shown, `is larger than ${MAX_READ_BYTES / 2 ** 20} MiB; it is not a configuration file`)
-      chunks.push(Buffer.from(scratch.subarray(0, count)))
     }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)
+    return buffer === scratch ? Buffer.from(scratch.subarray(0, total)) : buffer.subarray(0, total)
   } finally {
     closeSync(fd)
   }
 }
 
-/** False for a directory; throws for anything that is neither a file nor a directory. */
-function regularOrDirectory(real: string, shown: string): boolean {
-  const stat = statSync(real)
-  if (stat.isDirectory()) return false
+/**
+ * A regular file's text, as decodeText(readBounded(...)) gives it, through node's UTF-8 reader: one
+ * call instead of six, three times faster over the hundreds of small files doctor reads. That reader
+ * puts U+FFFD for bytes that are not UTF-8, so text holding one is read again as bytes to decide.
+ */
+export function readText(real: string, shown: string, noFollow: boolean): TextFile | undefined {
+  let text: string
+  try {
+    if (!isRegularFile(real, shown)) return undefined
+    // node takes open(2) flags as a number here too (stringToFlags); its types list only the strings.
+    text = readFileSync(real, {encoding: 'utf8', flag: openFlags(noFollow) as unknown as string})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return undefined
+    return unopened(error, shown)
+  }
+  if (text.length > MAX_READ_BYTES) throw tooLarge(shown)
+  if (!text.includes('\ufffd')) return {text, encoding: 'utf8'}
+  const bytes = readBounded(real, shown, noFollow)
+  return bytes === undefined ? undefined : decodeText(bytes)
+}
+
+/** Never blocking on a FIFO put there meanwhile; under a root, never through a link put there meanwhile. */
+function openFlags(noFollow: boolean): number {
+  return constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0)
+}
+
+function unopened(error: unknown, shown: string): undefined {
+  if (isMissing(error)) return undefined
+  if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new HostPathError(shown, 'changed into a symbolic link while being read')
+  throw error
+}
+
+function tooLarge(shown: string): HostPathError {
+  return new HostPathError(shown, `is larger than ${MAX_READ_BYTES / 2 ** 20} MiB; it is not a configuration file`)
+}
+
+/** A full buffer twice as big, for a file still growing while it is read; never past MAX_READ_BYTES. */
+function grown(full: Buffer, shown: string): Buffer {
+  if (full.length > MAX_READ_BYTES) throw tooLarge(shown)
+  const bigger = Buffer.allocUnsafe(Math.min(full.length * 2, MAX_READ_BYTES + 1))
+  full.copy(bigger)
+  return bigger
+}
+
+/**
+ * False when nothing is there or a directory is; throws for anything that is neither a file nor a
+ * directory, and for a file too large to be one xensetup reads.
+ */
+function isRegularFile(real: string, shown: string): boolean {
+  // No exception for the common "not there": doctor asks about hundreds of files that are absent.
+  const stat = statSync(real, {throwIfNoEntry: false})
+  if (stat === undefined || stat.isDirectory()) return false
   if (!stat.isFile()) throw new HostPathError(shown, `is not a regular file (${kindOf(stat)})`)
+  if (stat.size > MAX_READ_BYTES) throw tooLarge(shown)
   return true
 }
 
@@ -68,12 +116,7 @@ function kindOf(stat: {isFIFO(): boolean; isCharacterDevice(): boolean; isBlockD
   return 'not a file'
 }
 
-const utf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
-
+// isUtf8 validates without building a string, several times faster than a fatal TextDecoder on dpkg's database.
 export function decodeText(bytes: Buffer): TextFile {
-  try {
-    return {text: utf8.decode(bytes), encoding: 'utf8'}
-  } catch {
-    return {text: bytes.toString('latin1'), encoding: 'latin1'}
-  }
+  return isUtf8(bytes) ? {text: bytes.toString('utf8'), encoding: 'utf8'} : {text: bytes.toString('latin1'), encoding: 'latin1'}
 }

@@ -29,19 +29,26 @@ export function builtCli(): string {
 }
 
 export const RELEASE_BUNDLE = path.join(REPO, 'release/xensetup.cjs')
+export const RELEASE_EXECUTABLE = path.join(REPO, 'release/xensetup-linux-x64')
 
 /**
- * The release bundle (`npm run dist`): the whole CLI in one file, with src/, templates/ and distros/
+ * A release artifact (`npm run dist`): the whole CLI in one file, with src/, templates/ and distros/
  * inside it. One older than any of them would test stale code, so that is an error, not a pass.
  */
-export function releaseBundle(): string {
+function release(file: string): string {
   let built = 0
   try {
-    built = statSync(RELEASE_BUNDLE).mtimeMs
+    built = statSync(file).mtimeMs
   } catch {
     // not built at all
   }
-  const sources = Math.max(...['src', 'templates', 'distros'].map((dir) => newest(path.join(REPO, dir))))
-  if (built < sources) throw new Error(`${path.relative(REPO, RELEASE_BUNDLE)} is missing or older than src/, templates/ or distros/: run \`npm run dist\` first`)
-  return RELEASE_BUNDLE
+  const sources = Math.max(
+    ...['src', 'templates', 'distros'].map((dir) => newest(path.join(REPO, dir))),
+    ...['scripts/dist.js', 'scripts/sea-main.cjs'].map((script) => statSync(path.join(REPO, script)).mtimeMs),
+  )
+  if (built < sources) throw new Error(`${path.relative(REPO, file)} is missing or older than its sources (src/, templates/, distros/, the dist scripts): run \`npm run dist\` first`)
+  return file
 }
+
+export const releaseBundle = () => release(RELEASE_BUNDLE)
+export const releaseExecutable = () => release(RELEASE_EXECUTABLE)

@@ -77,15 +77,15 @@ base_image_make() {
 }
 
 # base_release_snapshot: XENSETUP_EXE, the run's copy of release/xensetup-linux-x64, or the run stops
-# here: a missing executable, or one older than the sources it is built from (src/, and templates/ and
-# distros/, which it carries inside), would boot stale code. The copy keeps the release's mtime, and it
+# here: a missing executable, or one older than the sources it is built from (src/, templates/ and
+# distros/, which it carries inside, and the dist scripts), would boot stale code. The copy keeps the release's mtime, and it
 # is that copy which is checked, so what the run uses is never older than what was checked.
 base_release_snapshot() {
   local newer version
   [[ -f "$BASE_RELEASE_EXE" ]] || e2e_die "$BASE_RELEASE_EXE is missing: run \`npm run dist\` first (the image gets the release's single executable, no node)"
   XENSETUP_EXE="$WORK/xensetup-linux-x64"
   cp -p "$BASE_RELEASE_EXE" "$XENSETUP_EXE"
-  newer="$(find "$REPO_ROOT/src" "$REPO_ROOT/templates" "$REPO_ROOT/distros" -type f -newer "$XENSETUP_EXE" -print -quit 2>/dev/null || true)"
+  newer="$(find "$REPO_ROOT/src" "$REPO_ROOT/templates" "$REPO_ROOT/distros" "$REPO_ROOT/scripts/dist.js" "$REPO_ROOT/scripts/sea-main.cjs" -type f -newer "$XENSETUP_EXE" -print -quit 2>/dev/null || true)"
   [[ -z "$newer" ]] || e2e_die "$BASE_RELEASE_EXE is older than ${newer#"$REPO_ROOT/"}: run \`npm run dist\` first"
   version="$("$XENSETUP_EXE" --version 2>&1)" || e2e_die "$BASE_RELEASE_EXE --version failed: $version"
   [[ "$version" == *"(single executable)"* ]] || e2e_die "$BASE_RELEASE_EXE is not a single executable: $version"

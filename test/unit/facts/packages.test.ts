@@ -1,7 +1,24 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {dpkgDependents, parseApkInstalled, parseDpkgStatus, parsePacmanLocal, parsePortageInstalled} from '../../../src/facts/packages.js'
-import {fixture} from './fixtures.js'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {HostFiles} from '../../../src/facts/files.js'
+import {collectPackages, dpkgDependents, parseApkInstalled, parseDpkgStatus, parsePacmanLocal, parsePortageInstalled} from '../../../src/facts/packages.js'
+import type {PackageFacts} from '../../../src/facts/types.js'
+import {Host} from '../../../src/host/host.js'
+import {fixture, rootNames, rootsDir} from './fixtures.js'
+
+/** What startingWith should answer: the whole inventory's names with a prefix. */
+function named(installed: Record<string, string>, prefix: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(installed).filter(([name]) => name.startsWith(prefix)))
+}
+
+/** A fresh inventory of a root for each call: dpkg's is parsed whole on first use, and each search must be tried before that. */
+function inventoryOf(root: string): () => PackageFacts {
+  return () => collectPackages(new HostFiles(new Host(root)))
+}
 
 describe('parseDpkgStatus', () => {
   it('keeps installed packages with exact versions', () => {
@@ -34,6 +51,51 @@ Description: continuation lines are not fields
 Version: 3
 `
     expect(parseDpkgStatus(status)).toEqual({a: '1', c: '3'})
+  })
+})
+
+describe('collectPackages', () => {
+  const prefixes = ['xen', 'xen-hypervisor-', 'lib', 'app-emulation/xen', 'q', 'nothing-by-this-name', '']
+
+  it.each(rootNames())('searches %s for names by prefix exactly as the whole inventory lists them', (root) => {
+    const inventory = inventoryOf(path.join(rootsDir, root))
+    const whole = inventory().installed
+    for (const prefix of prefixes) {
+      expect(inventory().startingWith(prefix)).toEqual(named(whole, prefix))
+      const parsed = inventory()
+      void parsed.installed
+      expect(parsed.startingWith(prefix)).toEqual(named(whole, prefix))
+    }
+    expect(inventory().startingWith('xen', 'lib')).toEqual({...named(whole, 'xen'), ...named(whole, 'lib')})
+  })
+
+  it('finds dpkg stanzas however they are laid out, as the whole parse does', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'xensetup-dpkg-'))
+    try {
+      mkdirSync(path.join(root, 'var/lib/dpkg/updates'), {recursive: true})
+      const status = [
+        'Package: xen-first\nStatus: install ok installed\nVersion: 1',
+        'Status: install ok installed\nPackage: xen-late\nVersion: 2',
+        // a whitespace-only line between stanzas
+        'Package: other\nStatus: install ok installed\nVersion: 7\n \nStatus: install ok installed\nPackage: xen-spaced\nVersion: 8',
+        // multi-arch: one name twice, the first only configured, the second installed
+        'Package: xen-multi\nStatus: deinstall ok config-files\nVersion: 3',
+        'Package: xen-multi\nStatus: install ok installed\nVersion: 4\nDescription: continuation\n Package: xen-fake',
+        'Package: xen-multi\nStatus: install ok installed\nVersion: 5',
+        'Package: xen-broken\nStatus: install reinstreq half-configured\nVersion: 6',
+      ].join('\n\n')
+      writeFileSync(path.join(root, 'var/lib/dpkg/status'), status)
+      const inventory = inventoryOf(root)
+      const expected = {'xen-first': '1', 'xen-late': '2', 'xen-spaced': '8', 'xen-multi': '4'}
+      expect(inventory().startingWith('xen')).toEqual(expected)
+      expect(inventory().startingWith('')).toEqual({...expected, other: '7'})
+      expect(inventory().installed).toEqual({...expected, other: '7'})
+      expect(inventory().unfinished).toEqual(['xen-broken'])
+      writeFileSync(path.join(root, 'var/lib/dpkg/updates/0001'), '')
+      expect(JSON.parse(JSON.stringify(inventory()))).toEqual({manager: 'dpkg', inventoryAvailable: true, installed: {...expected, other: '7'}, unfinished: ['xen-broken', 'journal']})
+    } finally {
+      rmSync(root, {recursive: true})
+    }
   })
 })
 

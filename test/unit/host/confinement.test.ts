@@ -406,6 +406,37 @@ describe('modes and bytes', () => {
     expect(statSync(inRoot('var/lib/xensetup')).mode & 0o7777).toBe(0o700)
   })
 
+  test('files are read whole whatever their size, and whatever size stat gives them', () => {
+    const big = Buffer.alloc(700 * 1024, 'dpkg ')
+    put('var/lib/dpkg/status', big)
+    put('etc/hostname', 'box\n')
+    put('etc/empty', '')
+    const host = new Host(ROOT)
+    expect(host.readBytes('/var/lib/dpkg/status')?.equals(big)).toBe(true)
+    expect(host.readBytes('/etc/hostname')?.toString()).toBe('box\n')
+    expect(host.readBytes('/etc/empty')?.length).toBe(0)
+    // /proc says 0 for the size of a file that runs to megabytes: reading must go on past its first buffer.
+    const kallsyms = new Host('/').readBytes('/proc/kallsyms')
+    expect(kallsyms?.length).toBeGreaterThan(1024 * 1024)
+    expect(kallsyms?.subarray(0, 4096).equals(readFileSync('/proc/kallsyms').subarray(0, 4096))).toBe(true)
+  })
+
+  test('UTF-8 text keeps a byte order mark and any U+FFFD it holds; other bytes are read one character each', () => {
+    put('etc/bom.conf', Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0x0a]))
+    put('etc/latin.conf', Buffer.from([0x61, 0xe9, 0x0a]))
+    put('etc/replacement.conf', 'a\ufffd\n')
+    const host = new Host(ROOT)
+    const expected = {
+      '/etc/bom.conf': {text: '\ufeffa\n', encoding: 'utf8'},
+      '/etc/latin.conf': {text: 'a\u00e9\n', encoding: 'latin1'},
+      '/etc/replacement.conf': {text: 'a\ufffd\n', encoding: 'utf8'},
+    }
+    for (const [file, text] of Object.entries(expected)) expect([file, host.readFile(file)]).toEqual([file, text])
+    // A kept plan's reads go through the bytes, to hash them: the text must be the same.
+    host.recorder = () => undefined
+    for (const [file, text] of Object.entries(expected)) expect([file, host.readFile(file)]).toEqual([file, text])
+  })
+
   test('a file with bytes that are not UTF-8 keeps every byte outside the managed block', () => {
     const head = Buffer.concat([Buffer.from([0x23, 0xe9, 0x0a]), Buffer.from('UUID=1 / ext4 defaults 0 1\n'), Buffer.from([0x23, 0xff, 0xfe, 0xc3, 0x0a])])
     put('etc/fstab', head)
