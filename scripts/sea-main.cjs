@@ -10,7 +10,8 @@ const vm = require('node:vm')
 
 function compile(source, cachedData) {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.replace(/^#!.*/, '')}\n})`
-  return new vm.Script(wrapped, {filename: 'xensetup.cjs', cachedData})
+  // import() as in any CommonJS module; without a loader, vm's scripts throw at one.
+  return new vm.Script(wrapped, {filename: 'xensetup.cjs', cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER})
 }
 
 /** Runs the bundle as node would run it as this module: its exports, require and file name. */

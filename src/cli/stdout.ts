@@ -1,54 +1,64 @@
 import {writeSync} from 'node:fs'
 
-/** Where output goes: fd 1, process.stdout once fd 1 would block, nowhere once the reader is gone. */
-let route: 'descriptor' | 'stream' | 'gone' = 'descriptor'
+/**
+ * Whether process.stdout exists: from then on writeOut writes through it too, since listr2 takes its
+ * write over while tasks run, and on a pipe it queues what the reader has not taken yet.
+ */
+let streamInUse = false
+let readerGone = false
 
 /**
- * Writes to file descriptor 1 itself. Creating process.stdout builds a stream for the kind of output it
- * is (a pipe's is a net.Socket), about 2 ms of doctor's 15. Writes stay synchronous, as process.stdout's
- * are on Linux for files, pipes and terminals, so output through both keeps its order. A reader that
- * went away (EPIPE: `| head`, quitting less) drops the rest, as oclif does.
+ * Writes to file descriptor 1 itself while nothing else writes to stdout: creating process.stdout builds
+ * a stream for the kind of output it is (a pipe's is a net.Socket), about 2 ms of doctor's 15. A reader
+ * that went away (EPIPE: `| head`, quitting less) drops the rest, as oclif does.
  */
 export function writeOut(text: string): void {
+  if (readerGone) return
+  if (streamInUse) {
+    process.stdout.write(text)
+    return
+  }
   let rest = Buffer.from(text)
-  while (rest.length > 0 && route === 'descriptor') {
+  while (rest.length > 0) {
     try {
       rest = rest.subarray(writeSync(1, rest))
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EPIPE') route = 'gone'
-      // A descriptor left non-blocking, and full: from now on process.stdout queues and waits for the reader.
-      else if (code === 'EAGAIN') route = 'stream'
+      if (code === 'EPIPE') readerGone = true
+      // A descriptor left non-blocking, and full: process.stdout queues and waits for the reader.
+      else if (code === 'EAGAIN') process.stdout.write(rest)
       else throw error
+      return
     }
   }
-  if (route === 'stream' && rest.length > 0) process.stdout.write(rest)
 }
 
 /**
  * process.stdout, once oclif, listr2 or inquirer creates it, drops output after EPIPE instead of
- * crashing a run midway with its lock held. Set up without creating the stream for commands that never
- * use it: node defines process.stdout as a getter that makes the stream on first use.
+ * crashing a run midway with its lock held, and carries writeOut's output from then on. Set up without
+ * creating the stream for commands that never use it: node defines process.stdout as a getter that
+ * makes the stream on first use.
  */
 export function dropOutputWhenReaderGoes(): void {
   const original = Object.getOwnPropertyDescriptor(process, 'stdout')
   const make = original?.get
   if (original === undefined || make === undefined) {
-    process.stdout.on('error', ignoreEpipe)
+    watch(process.stdout)
     return
   }
-  let watched = false
   Object.defineProperty(process, 'stdout', {
     ...original,
     get() {
       const stream = make.call(process) as NodeJS.WriteStream
-      if (!watched) stream.on('error', ignoreEpipe)
-      watched = true
+      if (!streamInUse) watch(stream)
       return stream
     },
   })
 }
 
-function ignoreEpipe(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EPIPE') throw error
+function watch(stream: NodeJS.WriteStream): void {
+  streamInUse = true
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
 }

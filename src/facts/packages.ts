@@ -52,17 +52,16 @@ function parseDpkgDatabase(text: string): {installed: Record<string, string>; un
 
 /**
  * The installed packages of the stanzas whose Package field starts with a prefix, counted as
- * parseDpkgDatabase counts them, found by searching the text: dpkg writes every stanza as
- * "Package: name" after a blank line, so only the few stanzas asked about are parsed.
+ * parseDpkgDatabase counts them: the text is searched for those Package lines and only their stanzas
+ * are parsed.
  */
 function searchDpkgDatabase(text: string, prefixes: readonly string[]): Record<string, string> {
   const found: Record<string, string> = {}
   for (const prefix of prefixes) {
-    const needle = `\nPackage: ${prefix}`
-    for (let at = text.startsWith(needle.slice(1)) ? 0 : text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
+    for (const {index} of text.matchAll(new RegExp(`^Package:[ \\t]*${prefix.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'gm'))) {
       // The whole stanza, wherever its Package field sits in it; stanzas() splits off any neighbour.
-      const end = text.indexOf('\n\n', at + 1)
-      for (const fields of stanzas(text.slice(Math.max(text.lastIndexOf('\n\n', at), 0), end === -1 ? undefined : end), ':', DPKG_FIELDS)) {
+      const end = text.indexOf('\n\n', index)
+      for (const fields of stanzas(text.slice(Math.max(text.lastIndexOf('\n\n', index), 0), end === -1 ? undefined : end), ':', DPKG_FIELDS)) {
         const name = fields.get('Package') ?? ''
         const version = installedVersion(fields)
         if (name.startsWith(prefix) && version !== undefined && !(name in found)) found[name] = version

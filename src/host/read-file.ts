@@ -19,25 +19,14 @@ export interface TextFile {
 }
 
 /**
- * A regular file's bytes, or undefined when it is missing or a directory. A FIFO, device or socket is
- * refused before it is opened (opening /dev/watchdog arms it; a FIFO blocks), and reading stops at
- * MAX_READ_BYTES: /proc files report size 0, so the size cannot be trusted up front.
+ * A regular file's bytes, or undefined when it is missing or a directory. Reading stops at
+ * MAX_READ_BYTES whatever the size said: /proc files report 0, and a file can grow while it is read.
  */
 export function readBounded(real: string, shown: string, noFollow: boolean): Buffer | undefined {
-  let fd: number
-  try {
-    if (!isRegularFile(real, shown)) return undefined
-    fd = openSync(real, openFlags(noFollow))
-  } catch (error) {
-    return unopened(error, shown)
-  }
-  try {
-    const stat = fstatSync(fd)
-    if (stat.isDirectory()) return undefined
-    if (!stat.isFile()) throw new HostPathError(shown, 'is not a regular file')
+  return withOpenFile(real, shown, noFollow, (fd, size) => {
     // Small files (hundreds of sysfs and proc attributes, whose size reads 0) go through one scratch buffer;
     // a big one (dpkg's database) straight into a buffer of its size plus one, so its end costs no copy.
-    let buffer: Buffer = stat.size < scratch.length ? scratch : Buffer.allocUnsafe(Math.min(stat.size, MAX_READ_BYTES) + 1)
+    let buffer: Buffer = size < scratch.length ? scratch : Buffer.allocUnsafe(size + 1)
     let total = 0
     for (;;) {
       if (total === buffer.length) buffer = grown(buffer, shown)
@@ -46,41 +35,48 @@ export function readBounded(real: string, shown: string, noFollow: boolean): Buf
       total += count
     }
     return buffer === scratch ? Buffer.from(scratch.subarray(0, total)) : buffer.subarray(0, total)
-  } finally {
-    closeSync(fd)
-  }
+  })
 }
 
 /**
- * A regular file's text, as decodeText(readBounded(...)) gives it, through node's UTF-8 reader: one
- * call instead of six, three times faster over the hundreds of small files doctor reads. That reader
- * puts U+FFFD for bytes that are not UTF-8, so text holding one is read again as bytes to decide.
+ * A regular file's text, as decodeText(readBounded(...)) gives it, read by node's UTF-8 reader in one
+ * call instead of a loop of reads: half the time over the hundreds of small files doctor reads. Only
+ * its size bounds it (a /proc file is read whole). That reader puts U+FFFD for bytes that are not
+ * UTF-8, so text holding one is read again as bytes to decide.
  */
 export function readText(real: string, shown: string, noFollow: boolean): TextFile | undefined {
-  let text: string
-  try {
-    if (!isRegularFile(real, shown)) return undefined
-    // node takes open(2) flags as a number here too (stringToFlags); its types list only the strings.
-    text = readFileSync(real, {encoding: 'utf8', flag: openFlags(noFollow) as unknown as string})
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return undefined
-    return unopened(error, shown)
-  }
-  if (text.length > MAX_READ_BYTES) throw tooLarge(shown)
+  const text = withOpenFile(real, shown, noFollow, (fd) => readFileSync(fd, 'utf8'))
+  if (text === undefined) return undefined
   if (!text.includes('\ufffd')) return {text, encoding: 'utf8'}
   const bytes = readBounded(real, shown, noFollow)
   return bytes === undefined ? undefined : decodeText(bytes)
 }
 
-/** Never blocking on a FIFO put there meanwhile; under a root, never through a link put there meanwhile. */
-function openFlags(noFollow: boolean): number {
-  return constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0)
-}
-
-function unopened(error: unknown, shown: string): undefined {
-  if (isMissing(error)) return undefined
-  if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new HostPathError(shown, 'changed into a symbolic link while being read')
-  throw error
+/**
+ * Runs `read` on a regular file opened for reading, or gives undefined when it is missing or a
+ * directory. A FIFO, device or socket is refused before it is opened (opening /dev/watchdog arms it; a
+ * FIFO blocks) and again after, in case one was put there meanwhile; so is a file over MAX_READ_BYTES.
+ * Opened never blocking, and under a root never through a link put there meanwhile.
+ */
+function withOpenFile<T>(real: string, shown: string, noFollow: boolean, read: (fd: number, size: number) => T): T | undefined {
+  let fd: number
+  try {
+    if (!isRegularFile(real, shown)) return undefined
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0))
+  } catch (error) {
+    if (isMissing(error)) return undefined
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new HostPathError(shown, 'changed into a symbolic link while being read')
+    throw error
+  }
+  try {
+    const stat = fstatSync(fd)
+    if (stat.isDirectory()) return undefined
+    if (!stat.isFile()) throw new HostPathError(shown, 'is not a regular file')
+    if (stat.size > MAX_READ_BYTES) throw tooLarge(shown)
+    return read(fd, stat.size)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function tooLarge(shown: string): HostPathError {
@@ -95,16 +91,12 @@ function grown(full: Buffer, shown: string): Buffer {
   return bigger
 }
 
-/**
- * False when nothing is there or a directory is; throws for anything that is neither a file nor a
- * directory, and for a file too large to be one xensetup reads.
- */
+/** False when nothing is there or a directory is; throws for anything that is neither a file nor a directory. */
 function isRegularFile(real: string, shown: string): boolean {
   // No exception for the common "not there": doctor asks about hundreds of files that are absent.
   const stat = statSync(real, {throwIfNoEntry: false})
   if (stat === undefined || stat.isDirectory()) return false
   if (!stat.isFile()) throw new HostPathError(shown, `is not a regular file (${kindOf(stat)})`)
-  if (stat.size > MAX_READ_BYTES) throw tooLarge(shown)
   return true
 }
 

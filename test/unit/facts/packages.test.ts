@@ -83,10 +83,13 @@ describe('collectPackages', () => {
         'Package: xen-multi\nStatus: install ok installed\nVersion: 4\nDescription: continuation\n Package: xen-fake',
         'Package: xen-multi\nStatus: install ok installed\nVersion: 5',
         'Package: xen-broken\nStatus: install reinstreq half-configured\nVersion: 6',
+        // spacing dpkg does not write, but its parser and the whole parse accept
+        'Package:\txen-tab\nStatus: install ok installed\nVersion: 9',
+        'Package:xen-tight\nStatus: install ok installed\nVersion: 10',
       ].join('\n\n')
       writeFileSync(path.join(root, 'var/lib/dpkg/status'), status)
       const inventory = inventoryOf(root)
-      const expected = {'xen-first': '1', 'xen-late': '2', 'xen-spaced': '8', 'xen-multi': '4'}
+      const expected = {'xen-first': '1', 'xen-late': '2', 'xen-spaced': '8', 'xen-multi': '4', 'xen-tab': '9', 'xen-tight': '10'}
       expect(inventory().startingWith('xen')).toEqual(expected)
       expect(inventory().startingWith('')).toEqual({...expected, other: '7'})
       expect(inventory().installed).toEqual({...expected, other: '7'})
