@@ -1,5 +1,6 @@
 import {type LvmSection, parseLvmText} from '../formats/lvm-text.js'
 import {type VgLayout, vgLayout} from '../formats/lvm-vg.js'
+import {literal} from '../formats/regexp.js'
 import {parseDiskSpec} from '../formats/xl-disk.js'
 import {type XlValue, parseDeviceSpec, parseXlConfig} from '../formats/xlcfg.js'
 import type {HostFiles} from './files.js'
@@ -160,7 +161,7 @@ const NETWORK_CONFIG_FILES = ['/etc/network/interfaces', '/etc/conf.d/net']
  * the reboot into Xen brings it up): the files that name it as a whole word.
  */
 export function filesDeclaringBridge(files: HostFiles, bridge: string): string[] {
-  const word = new RegExp(`(^|[^\\w.-])${bridge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`, 'm')
+  const word = new RegExp(`(^|[^\\w.-])${literal(bridge)}($|[^\\w.-])`, 'm')
   const candidates = [...NETWORK_CONFIG_FILES, ...NETWORK_CONFIG_DIRS.flatMap((dir) => files.list(dir).map((name) => `${dir}/${name}`))]
   return candidates.filter((path) => word.test(files.read(path) ?? ''))
 }

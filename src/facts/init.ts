@@ -1,3 +1,4 @@
+import {literal} from '../formats/regexp.js'
 import type {HostFiles} from './files.js'
 import type {InitSystem} from './types.js'
 
@@ -58,7 +59,7 @@ export class ServiceFiles {
   }
 
   private sysvEnabled(script: string): boolean {
-    const startLink = new RegExp(`^S\\d\\d${script.replaceAll(/[.+]/g, '\\$&')}$`)
+    const startLink = new RegExp(`^S\\d\\d${literal(script)}$`)
     return sysvRunlevelDirs.some((dir) => this.listed(dir).some((name) => startLink.test(name)))
   }
 

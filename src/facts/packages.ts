@@ -1,3 +1,4 @@
+import {literal} from '../formats/regexp.js'
 import type {HostFiles} from './files.js'
 import type {PackageFacts, PackageManager} from './types.js'
 
@@ -58,7 +59,7 @@ function parseDpkgDatabase(text: string): {installed: Record<string, string>; un
 function searchDpkgDatabase(text: string, prefixes: readonly string[]): Record<string, string> {
   const found: Record<string, string> = {}
   for (const prefix of prefixes) {
-    for (const {index} of text.matchAll(new RegExp(`^Package:[ \\t]*${prefix.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'gm'))) {
+    for (const {index} of text.matchAll(new RegExp(`^Package:[ \\t]*${literal(prefix)}`, 'gm'))) {
       // The whole stanza, wherever its Package field sits in it; stanzas() splits off any neighbour.
       const end = text.indexOf('\n\n', index)
       for (const fields of stanzas(text.slice(Math.max(text.lastIndexOf('\n\n', index), 0), end === -1 ? undefined : end), ':', DPKG_FIELDS)) {

@@ -17,9 +17,16 @@ describe('the single executable (release/xensetup-linux-x64)', () => {
   })
 
   test('with that code, doctor and a usage error give what the installed CLI gives', () => {
-    for (const argv of [['doctor', '--json', '--root', fixture], ['doctor', '--root', fixture, '-v'], ['guest', 'create', 'web1', '--vcpus', 'two', '--dry-run', '--root', fixture]]) {
+    // What each run must show, so that two identical crashes cannot pass: the gentoo root has a failing check (exit 1).
+    const cases = [
+      {argv: ['doctor', '--json', '--root', fixture], status: 1, shows: '"schemaVersion"'},
+      {argv: ['doctor', '--root', fixture, '-v'], status: 1, shows: 'Summary: 1 failed'},
+      {argv: ['guest', 'create', 'web1', '--vcpus', 'two', '--dry-run', '--root', fixture], status: 2, shows: '--vcpus two is not a whole number'},
+    ]
+    for (const {argv, status: expected, shows} of cases) {
       const {status, stdout, stderr} = executable(...argv)
       const reference = installed(...argv)
+      expect({argv, status: reference.status, shown: (reference.stdout + reference.stderr).includes(shows)}).toEqual({argv, status: expected, shown: true})
       expect({argv, status, stdout, stderr}).toEqual({argv, status: reference.status, stdout: reference.stdout, stderr: reference.stderr})
     }
   })
