@@ -1,7 +1,7 @@
 import {readAsset} from '../assets.js'
 import path from 'node:path'
 import type {DistroFacts, DistroFamily, InitSystem} from '../facts/types.js'
-import {validateProfileFile} from './validate.js'
+import {type DefaultNetworkStack, validateProfileFile} from './validate.js'
 
 /** How one distribution family installs, boots and starts Xen: data in distros/<family>.json. */
 export interface DistroProfile {
@@ -29,7 +29,13 @@ export interface DistroProfile {
   services: {manager: 'systemd' | 'openrc'; enable: string[]}
   /** A file that, once installed, mounts /proc/xen on a Xen boot; null means xensetup adds an fstab line. */
   xenfs: {mountedBy: string | null}
+  /**
+   * What the distro's installer configures the network with, written by the bridge step under --root
+   * when the target has no network tool at all (a minbase or container-made image), with its packages.
+   */
+  network?: {default: DefaultNetworkStack; packages: string[]}
 }
+
 
 export interface BootProfile {
   /** grub-dropin: Debian's /etc/default/grub.d beside xen.cfg; grub-default-file: a block in /etc/default/grub. */

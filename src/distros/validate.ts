@@ -9,6 +9,9 @@ type Rule = (value: unknown, key: string) => void
 const MECHANISMS = ['grub-dropin', 'grub-default-file']
 const MANAGERS = ['systemd', 'openrc'] as const
 const INITS = ['systemd', 'openrc', 'sysv']
+/** Stacks whose bridge can be written for a target that configures no NIC yet and is not running. */
+const DEFAULT_NETWORK_STACKS = ['ifupdown'] as const
+export type DefaultNetworkStack = (typeof DEFAULT_NETWORK_STACKS)[number]
 
 /**
  * Checks a parsed profile file; throws a ProfileError naming `file` and the key. Unknown keys are errors
@@ -92,6 +95,7 @@ export function validateProfileFile(file: string, data: unknown, family: string)
     boot,
     services,
     xenfs: object({mountedBy: nullable(string)}),
+    network: object({default: oneOf(DEFAULT_NETWORK_STACKS), packages: strings}),
   }
   // A variant's package lists are laid over the family's one by one; its other settings replace them whole.
   const variant = object(
@@ -109,11 +113,12 @@ export function validateProfileFile(file: string, data: unknown, family: string)
         ;(value as unknown[]).forEach((item, index) => variant(item, `${key}[${index}]`))
       },
     },
-    ['refresh', 'prebuilt', 'installedWhen', 'variants'],
+    ['refresh', 'prebuilt', 'installedWhen', 'network', 'variants'],
   )(data, '')
-  const {installedWhen, packages, variants = []} = data as {installedWhen?: Json; packages: Record<string, string[]>; variants?: Array<{packages?: Record<string, string[]>}>}
+  type Lists = {packages?: Record<string, string[]>; network?: {packages: string[]}}
+  const {installedWhen, variants = [], ...base} = data as Lists & {installedWhen?: Json; variants?: Lists[]}
   if (installedWhen) {
-    const named = [packages, ...variants.map((variant) => variant.packages ?? {})].flatMap((lists) => Object.values(lists).flat())
+    const named = [base, ...variants].flatMap((lists) => [...Object.values(lists.packages ?? {}).flat(), ...(lists.network?.packages ?? [])])
     const unproven = [...new Set(named)].filter((name) => !(name in installedWhen))
     if (unproven.length > 0) fail('installedWhen', `has no file for ${unproven.join(', ')}: without one the package would always count as missing`)
   }

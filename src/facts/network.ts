@@ -70,6 +70,9 @@ export function chooseNetworkStack(evidence: NetworkStackEvidence): NetworkStack
 
 const arphrdLoopback = '772'
 
+/** Services that configure addresses at boot, named when the stack is not one xensetup recognises. */
+const NETWORK_SERVICES = ['NetworkManager', 'systemd-networkd', 'wicked', 'connman', 'dhcpcd', 'iwd', 'netctl', 'networking']
+
 export function collectNetwork(files: HostFiles, services: ServiceFiles, family: DistroFamily): NetworkFacts {
   const interfaces = files
     .list('/sys/class/net')
@@ -92,6 +95,7 @@ export function collectNetwork(files: HostFiles, services: ServiceFiles, family:
     stack,
     uplink:
       parseDefaultRoute(files.read('/proc/net/route') ?? '') ?? parseIpv6DefaultRoute(files.read('/proc/net/ipv6_route') ?? ''),
+    services: NETWORK_SERVICES.filter((service) => services.isEnabled(service)),
     interfaces,
     bridges: interfaces.filter((iface) => iface.isBridge).map((iface) => iface.name),
   }

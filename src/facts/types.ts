@@ -173,6 +173,8 @@ export interface NetworkFacts {
   stack: NetworkStack
   /** Interface of the default route (IPv4, else IPv6). */
   uplink: string | null
+  /** Network services enabled at boot (NetworkManager, dhcpcd, connman...), whichever stack was recognised. */
+  services: string[]
   /** All interfaces except loopback. */
   interfaces: NetworkInterface[]
   bridges: string[]

@@ -7,6 +7,7 @@ import {planIfupdown} from './bridge/ifupdown.js'
 import {planNetplan} from './bridge/netplan.js'
 import {planNetworkd} from './bridge/networkd.js'
 import {planNetworkManager} from './bridge/networkmanager.js'
+import {chosenStack} from './bridge/chosen-stack.js'
 import type {BridgeSpec, StackPlanner} from './bridge/stack.js'
 import type {InitContext} from './context.js'
 
@@ -48,15 +49,11 @@ export const bridgeStep: Step<InitContext> = {
 async function planBridge(context: InitContext): Promise<StepPlan> {
   const {host, facts, options} = context
   const spec = bridgeSpec(context)
-  const stack = facts.network.stack
-  const planner = PLANNERS[stack]
+  const chosen = chosenStack(context)
+  const planner = PLANNERS[chosen.stack]
   if (!planner) {
-    const byHand = BY_HAND[stack]
-    throw new StepFailure(
-      byHand
-        ? `${byHand(spec)}; or skip this step with --skip bridge`
-        : `no network configuration tool recognised (ifupdown, netplan, systemd-networkd, NetworkManager), so how ${spec.uplink} gets its address is unknown; create ${spec.bridge} by hand or skip this step with --skip bridge`,
-    )
+    const byHand = BY_HAND[chosen.stack]
+    throw new StepFailure(byHand ? `${byHand(spec)}; or skip this step with --skip bridge` : unrecognised(context, spec))
   }
   const config = await planner(host, spec, options.offline)
   const active = isActive(facts.network.interfaces, spec)
@@ -64,7 +61,16 @@ async function planBridge(context: InitContext): Promise<StepPlan> {
   const changes: Change[] = [...config.changes]
   if (activate) changes.push(activation(facts.network.interfaces, spec))
   const when = active ? 'active' : options.offline ? 'configured for the target\'s next boot' : activate ? 'configured, activated now' : 'configured, active after the reboot into Xen'
-  return {changes, state: `${spec.bridge} over ${spec.uplink}${spec.mac ? ` (${spec.mac})` : ''}, ${config.addressing}: ${when}`}
+  const chose = chosen.byDefault ? `no network tool in the target, so ${facts.distro.name}'s default, ${chosen.stack} (installing ${chosen.packages.join(', ')}): ` : ''
+  return {changes, state: `${chose}${spec.bridge} over ${spec.uplink}${spec.mac ? ` (${spec.mac})` : ''}, ${config.addressing}: ${when}`}
+}
+
+/** Why the step stops where no tool it writes for configures the network: what was looked for, and found. */
+function unrecognised({facts, options, profile}: InitContext, {bridge, uplink}: BridgeSpec): string {
+  const {services} = facts.network
+  const found = services.length > 0 ? `enabled at boot: ${services.join(', ')}` : 'no network service is enabled at boot either'
+  const offline = options.offline && !profile.network ? `, and ${facts.distro.name} has no default stack xensetup writes` : ''
+  return `no network configuration xensetup writes for (ifupdown's /etc/network/interfaces, netplan, systemd-networkd .network files, NetworkManager) configures ${uplink} (${found})${offline}, so how it gets its address is unknown; create ${bridge} over ${uplink} by hand, or skip this step with --skip bridge`
 }
 
 /**

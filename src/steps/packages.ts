@@ -3,11 +3,13 @@ import {grubFiles} from '../distros/profile.js'
 import type {Change} from '../engine/change.js'
 import type {Step} from '../engine/step.js'
 import {StepFailure} from '../engine/step.js'
+import {chosenStack} from './bridge/chosen-stack.js'
 import {globMatches, isGlob} from '../formats/glob.js'
 import type {InitContext} from './context.js'
 
 /**
- * The distro's Xen packages, plus bridge and LVM tools when those steps run. Installed means found in
+ * The distro's Xen packages, plus bridge and LVM tools when those steps run (and, for a target with no
+ * network tool at all, the distro's default one the bridge is written for). Installed means found in
  * the package database (dpkg's status file, read directly), not "the package manager exited 0".
  */
 export const packagesStep: Step<InitContext> = {
@@ -41,10 +43,12 @@ export const packagesStep: Step<InitContext> = {
   },
 }
 
-function wantedPackages({profile, options}: InitContext): string[] {
+function wantedPackages(context: InitContext): string[] {
+  const {profile, options} = context
+  const bridged = options.steps.includes('bridge')
   return [
     ...profile.packages.xen,
-    ...(options.steps.includes('bridge') ? profile.packages.bridge : []),
+    ...(bridged ? [...chosenStack(context).packages, ...profile.packages.bridge] : []),
     ...(options.vgDevice ? profile.packages.lvm : []),
   ]
 }

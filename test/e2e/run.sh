@@ -17,9 +17,15 @@
 #   E2E_CONFIGURE=init|manual   init: run `xensetup init` (default); manual: the
 #                               harness configures the image by hand the way
 #                               init is expected to (proves the harness itself)
-#   E2E_GUEST=xensetup|manual   who creates the guests in the booted dom0:
-#                               `xensetup guest create` (default) or the probe
-#                               by hand the way that command is expected to
+#   E2E_GUEST=xensetup|manual|none  who creates the guests in the booted dom0:
+#                               `xensetup guest create` (default), the probe by
+#                               hand the way that command is expected to, or
+#                               nobody (a run about something else, kept short)
+#   E2E_NETWORK=ifupdown|none|netplan|networkd|networkmanager
+#                               how the fresh server's network is set up before
+#                               init bridges it (lib/network-stack.sh; default
+#                               ifupdown)
+#   E2E_KERNEL_UPDATE=0         skip the kernel update after init
 #   E2E_DOM0_MEM=1024M          --dom0-mem given to `xensetup init`
 #   E2E_INIT_ARGS="..."         extra arguments for `xensetup init`
 #   E2E_UPLINK=ens3             guest NIC name (virtio-net at PCI slot 3)
@@ -46,11 +52,13 @@ esac
 . "$HERE/lib/guest-initrd.sh"
 . "$HERE/lib/base-image.sh"
 . "$HERE/lib/dom0-checks.sh"
+. "$HERE/lib/network-stack.sh"
 
 SUITE="${E2E_SUITE:-bookworm}"
 FIRMWARE="${E2E_FIRMWARE:-bios}"
 CONFIGURE="${E2E_CONFIGURE:-init}"
 GUEST_MODE="${E2E_GUEST:-xensetup}"
+NETWORK="${E2E_NETWORK:-ifupdown}"
 UPLINK="${E2E_UPLINK:-ens3}"
 BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-600}"
 # Used by the manual configuration only; with init, whatever init wrote is expected.
@@ -61,16 +69,19 @@ INIT_DOM0_MEM="${E2E_DOM0_MEM:-1024M}"
 
 [[ $EUID -eq 0 ]] || e2e_die "run as root (loop devices, mounts, chroot)"
 [[ "$CONFIGURE" == init || "$CONFIGURE" == manual ]] || e2e_die "E2E_CONFIGURE must be init or manual"
-[[ "$GUEST_MODE" == xensetup || "$GUEST_MODE" == manual ]] || e2e_die "E2E_GUEST must be xensetup or manual"
+[[ "$GUEST_MODE" =~ ^(xensetup|manual|none)$ ]] || e2e_die "E2E_GUEST must be xensetup, manual or none"
+[[ " ${NETWORK_STACKS[*]} " == *" $NETWORK "* ]] || e2e_die "E2E_NETWORK must be one of: ${NETWORK_STACKS[*]}"
 [[ "$FIRMWARE" == bios || "$FIRMWARE" == uefi ]] || e2e_die "E2E_FIRMWARE must be bios or uefi"
 # The image (base-image.sh) and the machine that boots it (qemu.sh) have the same firmware.
 BASE_FIRMWARE="$FIRMWARE"
 QEMU_FIRMWARE="$FIRMWARE"
 
 e2e_install_traps
-# What the run is called (work dir, results): the suite, and the firmware unless it is the default.
+# What the run is called (work dir, results): the suite, and the firmware and network stack unless they
+# are the defaults.
 RUN_NAME="$SUITE"
 [[ "$FIRMWARE" == bios ]] || RUN_NAME+="-$FIRMWARE"
+[[ "$NETWORK" == ifupdown ]] || RUN_NAME+="-$NETWORK"
 base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/$RUN_NAME-$$}"
 NEG_IMG="$WORK/negative.img"
 BASE_EXTRA_IMAGES+=("$NEG_IMG")
@@ -80,11 +91,13 @@ BASE_EXTRA_IMAGES+=("$NEG_IMG")
 # of boot and powers off, and the guests it starts in the dom0.
 prepare_root() {
   local r="$1"
+  network_stack_prepare "$r" "$NETWORK" "$UPLINK" "$QEMU_NIC_MAC" "$WORK/network-stack.log"
   printf 'GUEST_MODE=%q\n' "$GUEST_MODE" >>"$r/etc/xensetup-e2e/expect"
-  install -m 755 "$HERE/guest/xensetup-e2e-guests" "$r/usr/local/sbin/xensetup-e2e-guests"
   install -m 644 "$HERE/guest/xensetup-e2e-probe.service" "$r/etc/systemd/system/xensetup-e2e-probe.service"
   mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sfn ../xensetup-e2e-probe.service "$r/etc/systemd/system/multi-user.target.wants/xensetup-e2e-probe.service"
+  [[ "$GUEST_MODE" != none ]] || return 0
+  install -m 755 "$HERE/guest/xensetup-e2e-guests" "$r/usr/local/sbin/xensetup-e2e-guests"
   # The probe's guests: the PV domU's initramfs (for this root's kernel) and an ISO for the HVM one.
   guest_initrd_build "$r" "$r/var/lib/xensetup-e2e/guest-initrd.img"
   guest_empty_iso "$r/var/lib/xensetup-e2e/empty.iso"
@@ -290,7 +303,7 @@ check_negative() {
 # One function, called on the last line: bash has read the whole file before the run starts, so
 # editing this script while it runs cannot derail it.
 main() {
-  e2e_log "suite=$SUITE firmware=$FIRMWARE configure=$CONFIGURE work=$WORK"
+  e2e_log "suite=$SUITE firmware=$FIRMWARE network=$NETWORK guests=$GUEST_MODE configure=$CONFIGURE work=$WORK"
 
   base_image_make "$SUITE" "$UPLINK" prepare_root
   [[ "${E2E_SKIP_NEGATIVE:-0}" == 1 ]] || cp --sparse=always "$ROOT_IMG" "$NEG_IMG"
@@ -308,7 +321,7 @@ main() {
   read_expectations "$MNT" "$VG_LOOP"
   enable_guest_console_log "$MNT"
   # Only after init: the by-hand configuration saves no default entry.
-  if [[ "$CONFIGURE" == init && "$cfg_rc" == 0 ]]; then
+  if [[ "$CONFIGURE" == init && "$cfg_rc" == 0 && "${E2E_KERNEL_UPDATE:-1}" != 0 ]]; then
     e2e_phase "kernel update (after init)"
     kernel_update "$MNT"
   fi
@@ -319,9 +332,10 @@ main() {
   LOG="$WORK/console.log"
   brc=0; boot_once_more_on_hiccup '@@E2E probe-start' "$ISO" "$ROOT_IMG" "$VG_IMG" "$LOG" "$BOOT_TIMEOUT" || brc=$?
   check_positive "$LOG" "$brc"
+  check_network "$LOG" "$NETWORK"
   assert_equal "doctor in the guest: the next kernel update keeps Xen the default (boot.kernel_update)" "pass" \
     "$(fact "$LOG" doctor-json | json_eval 'doc.checks.find((c) => c.id === "boot.kernel_update")?.status')"
-  check_guest "$LOG"
+  [[ "$GUEST_MODE" == none ]] || check_guest "$LOG"
   show_probe "$LOG" "configured image ($LOG)"
 
   if [[ "${E2E_SKIP_NEGATIVE:-0}" != 1 ]]; then
@@ -334,7 +348,7 @@ main() {
   e2e_phase ""
 
   e2e_print_phases
-  e2e_results "$RUN_NAME, configure=$CONFIGURE"
+  e2e_results "$RUN_NAME, configure=$CONFIGURE, guests=$GUEST_MODE"
 }
 
 main "$@"; exit $?

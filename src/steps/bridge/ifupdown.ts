@@ -28,6 +28,8 @@ export async function planIfupdown(host: Host, spec: BridgeSpec, offline: boolea
   const sourced = interfacesFiles(host).map(({path, text}) => ({path, before: text as string | null}))
   // Without the main file there is nothing sourced either: the bridge goes into a new main file.
   const files = sourced.length > 0 ? sourced : [{path: INTERFACES, before: null}]
+  // It starts as ifupdown's postinst writes it, so installing ifupdown first leads to the same file.
+  const newFile = sourced.length > 0 ? '' : await renderTemplate('bridge/interfaces-new', {})
   const withStanza = (name: string) => files.filter((file) => parseInterfaces(file.before ?? '').some((item) => isIface(item, name)))
   const uplinkFiles = withStanza(spec.uplink)
   if (uplinkFiles.length > 1) {
@@ -47,7 +49,7 @@ export async function planIfupdown(host: Host, spec: BridgeSpec, offline: boolea
   for (const {path, before} of files) {
     let after: string
     if (path === target) {
-      const edit = await bridgedInterfaces(before ?? '', path, spec)
+      const edit = await bridgedInterfaces(before ?? newFile, path, spec)
       after = edit.text
       addressing = edit.addressing
     } else if (before !== null) {

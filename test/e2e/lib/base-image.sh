@@ -102,6 +102,8 @@ base_image_prepare() {
   mkdir -p "$r/etc/xensetup-e2e"
   printf 'UPLINK=%q\n' "$uplink" >"$r/etc/xensetup-e2e/expect"
   install -m 755 "$E2E_DIR/guest/xensetup-e2e-probe" "$r/usr/local/sbin/xensetup-e2e-probe"
+  # The probe's ping (the image has none): the host's static busybox, also the domU's /init.
+  install -D -m 755 /bin/busybox "$r/usr/local/lib/xensetup-e2e/busybox"
   install -m 644 "$E2E_DIR/guest/zz-xensetup-e2e-serial.cfg" "$r/etc/default/grub.d/zz-xensetup-e2e-serial.cfg"
   if [[ "$BASE_FIRMWARE" == uefi ]]; then
     # What Debian's installer writes for the ESP.

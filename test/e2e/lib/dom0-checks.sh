@@ -88,22 +88,46 @@ show_probe() { # LOG TITLE
   probe_lines "$1" | { grep -E '^(doctor|guest-list)-json ' || true; } | cut -c1-300 | sed 's/^/  /'
 }
 
-# qemu_boot, once more after a TCG hiccup: the guest kernel panicked (seen once on trixie's own kernel, in
-# the negative control xensetup never touched), or the boot timed out before user space printed MARKER
-# (seen once on a Debian 12 dom0 kernel that printed nothing more after Xen handed over, where the same
-# image had booted before and did again). The hiccup is logged with its console kept as LOG.hiccup; a
-# second one fails the boot. An empty MARKER: a boot meant never to reach user space, not retried on timeout.
+# The bridge as the image's network stack brought it up at boot: the uplink's DHCP lease on xenbr0 (QEMU's
+# user network leases 10.0.2.15 first), the uplink's MAC on the bridge, the default route over it, and
+# QEMU's gateway answering through it.
+check_network() { # LOG STACK
+  local log="$1" v r
+  v="$(probe_lines "$log" | sed -n 's/^ip-addr| //p' | awk '{print $4}' | head -n1)"
+  r=0; [[ "$v" == 10.0.2.15/24 ]] || r=1
+  assert "network ($2): xenbr0 holds the DHCP address $UPLINK would have had (10.0.2.15/24)" $r "xenbr0: ${v:-none}"
+  v="$(fact "$log" xenbr0-mac)"
+  r=0; [[ "$v" == "$QEMU_NIC_MAC uplink-mac $QEMU_NIC_MAC" ]] || r=1
+  assert "network ($2): xenbr0 carries $UPLINK's MAC ($QEMU_NIC_MAC)" $r "xenbr0: ${v:-none}"
+  v="$(fact "$log" route-default)"
+  r=0; [[ "$v" == default_via_*_dev_xenbr0* ]] || r=1
+  assert "network ($2): the default route goes over xenbr0" $r "${v:-none}"
+  v="$(fact "$log" gateway)"
+  r=0; [[ "$v" == *" answered" ]] || r=1
+  assert "network ($2): QEMU's gateway answers dom0's ping over xenbr0" $r "${v:-<no line>}"
+}
+
+# qemu_boot, once more after a TCG hiccup before user space began the boot's work (printed MARKER): the
+# guest kernel panicked (seen once on trixie's own kernel, in the negative control xensetup never
+# touched), or the boot timed out (seen once on a Debian 12 dom0 kernel that printed nothing more after
+# Xen handed over, where the same image had booted before and did again). Once MARKER is out, booting
+# again would repeat work half done, so the boot's result stands. The hiccup is logged, listed with the
+# results (HICCUPS) and its console kept as LOG.hiccup; a second one fails the boot. An empty MARKER: a
+# boot meant never to reach user space, not retried on timeout.
+panic_line() { tr -d '\r' <"$1" | grep -a -m1 'Kernel panic' || true; } # LOG
 boot_once_more_on_hiccup() { # MARKER, then qemu_boot's arguments
-  local marker="$1" rc=0 why=""
+  local marker="$1" rc=0 why="" begun=0
   shift
   qemu_boot "$@" || rc=$?
-  if ((rc == 125)); then
-    why="the guest kernel panicked: $(tr -d '\r' <"$4" | grep -a -m1 'Kernel panic' || true)"
-  elif ((rc == 124)) && [[ -n "$marker" ]] && ! grep -aq -- "$marker" "$4"; then
+  [[ -n "$marker" ]] && grep -aq -- "$marker" "$4" && begun=1
+  if ((rc == 125 && !begun)); then
+    why="the guest kernel panicked: $(panic_line "$4")"
+  elif ((rc == 124 && !begun)) && [[ -n "$marker" ]]; then
     why="no \"$marker\" from user space within $5 s"
   fi
   if [[ -n "$why" ]]; then
     cp "$4" "$4.hiccup"
+    HICCUPS+=("$(basename "$4"): $why")
     e2e_log "booting again after a TCG hiccup: $why (that console: $4.hiccup)"
     rc=0; qemu_boot "$@" || rc=$?
   fi

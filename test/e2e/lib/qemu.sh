@@ -9,6 +9,8 @@
 # Guest hardware, fixed so that the guest's interface name is predictable:
 # virtio-net at PCI slot 3 -> "ens3" (ACPI slot number naming, also under Xen).
 QEMU_NIC_ADDR=0x3
+# QEMU's default, given explicitly: images configured under --root match the NIC by it, as cloud-init does.
+QEMU_NIC_MAC=52:54:00:12:34:56
 QEMU_ROOT_ADDR=0x4
 QEMU_VG_ADDR=0x5
 # +npt: QEMU's TCG implements AMD nested paging, so Xen detects HAP and `xl info` lists hap in
@@ -97,7 +99,7 @@ qemu_boot() {
     -drive "file=$root_img,format=raw,if=none,id=root,cache=unsafe"
     -device "virtio-blk-pci,drive=root,addr=$QEMU_ROOT_ADDR$root_opts"
     -netdev user,id=net0
-    -device "virtio-net-pci,netdev=net0,addr=$QEMU_NIC_ADDR,romfile="
+    -device "virtio-net-pci,netdev=net0,addr=$QEMU_NIC_ADDR,mac=$QEMU_NIC_MAC,romfile="
   )
   if [[ -n "$vg_img" ]]; then
     args+=(-drive "file=$vg_img,format=raw,if=none,id=vg,cache=unsafe"

@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, test} from '@jest/globals'
-import {readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {bridgeStep} from '../../../src/steps/bridge.js'
-import {MAC, OS, applyThenReplan, bridgeInSysfs, liveContext, nic, treeFor, written} from '../../fixtures/bridge/host.js'
+import {MAC, OS, applyThenReplan, bridgeInSysfs, fileChanges, liveContext, nic, treeFor, written} from '../../fixtures/bridge/host.js'
 import {removeTree} from '../../lib/tree.js'
 
 const DEBIAN_DHCP = `# This file describes the network interfaces available on your system
@@ -176,6 +176,23 @@ describe('bridge step on ifupdown', () => {
       '/etc/network/interfaces': `${fresh}\niface enp0s3 inet manual\n\nauto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports enp0s3\n    bridge_hw enp0s3\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`,
     })
     expect((await applyThenReplan(root, options)).replan).toMatchObject({changes: []})
+  })
+
+  test('a target with no network tool at all under --root: the distro\'s default, ifupdown on DHCP, in a new file that installing ifupdown first leads to as well', async () => {
+    root = treeFor(OS.debian, {})
+    const options = {uplink: 'enp0s3', offline: true}
+    const postinst = '# interfaces(5) file used by ifup(8) and ifdown(8)\n# Include files from /etc/network/interfaces.d:\nsource /etc/network/interfaces.d/*\n'
+    const bridged = `${postinst}\niface enp0s3 inet manual\n\nauto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports enp0s3\n    bridge_hw enp0s3\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`
+    const plan = await bridgeStep.plan(liveContext(root, options))
+    expect(fileChanges(plan)).toMatchObject([{path: '/etc/network/interfaces', before: null, after: bridged}])
+    expect(plan).toMatchObject({state: "no network tool in the target, so Debian GNU/Linux's default, ifupdown (installing ifupdown, isc-dhcp-client): xenbr0 over enp0s3, inet dhcp: configured for the target's next boot"})
+    // The packages step runs first: ifupdown's postinst creates the file, and the bridge is added to it.
+    mkdirSync(path.join(root, 'etc/network'))
+    writeFileSync(path.join(root, 'etc/network/interfaces'), postinst)
+    const replanned = await bridgeStep.plan(liveContext(root, options))
+    expect(fileChanges(replanned)).toMatchObject([{path: '/etc/network/interfaces', before: postinst, after: bridged}])
+    expect((await applyThenReplan(root, options)).replan).toMatchObject({changes: []})
+    expect(read(root, 'etc/network/interfaces')).toBe(bridged)
   })
 
   test('on a running host an uplink without a stanza is not guessed to use DHCP', async () => {

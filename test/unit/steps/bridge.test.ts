@@ -47,7 +47,8 @@ describe('bridge step: stacks xensetup does not write', () => {
     ['wicked', treeFor.bind(null, 'NAME="openSUSE Leap"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\n'), systemdWith('wicked'), /wicked is not handled yet: write \/etc\/sysconfig\/network\/ifcfg-xenbr0 .*LLADDR='52:54:00:12:34:56'/],
     ['ifupdown-ng', treeFor.bind(null, 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\n'), {'/etc/network/interfaces': 'auto eno1\niface eno1 inet dhcp\n'}, /ifupdown-ng is not handled yet/],
     ['netifrc', treeFor.bind(null, 'NAME=Gentoo\nID=gentoo\n'), {'/etc/conf.d/net': 'config_eno1="dhcp"\n'}, /netifrc is not handled yet: in \/etc\/conf.d\/net set config_eno1="null"/],
-    ['nothing recognisable', treeFor.bind(null, OS.debian), {}, /no network configuration tool recognised/],
+    ['nothing recognisable', treeFor.bind(null, OS.debian), {}, /no network configuration xensetup writes for .* configures eno1 \(no network service is enabled at boot either\), so how it gets its address is unknown; create xenbr0 over eno1 by hand/],
+    ['a service it does not write for', treeFor.bind(null, OS.debian), systemdWith('dhcpcd', 'connman'), /configures eno1 \(enabled at boot: connman, dhcpcd\)/],
   ])('%s: fails with what to do by hand', async (_, tree, files, message) => {
     root = tree({...files, ...nic('eno1')})
     const planned = bridgeStep.plan(liveContext(root))

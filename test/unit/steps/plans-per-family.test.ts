@@ -11,6 +11,7 @@ import {makeTree, removeTree} from '../../lib/tree.js'
 
 const OS = {
   debian12: 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+  debian13: 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="13"\nVERSION_CODENAME=trixie\n',
   ubuntu2204: 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n',
   fedora: 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=42\n',
   tumbleweed: 'NAME="openSUSE Tumbleweed"\nID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\nVERSION_ID="20241201"\n',
@@ -27,6 +28,8 @@ afterEach(() => {
 async function plan(step: Step<InitContext>, context: InitContext): Promise<StepPlan> {
   return step.plan(context)
 }
+/** How a Debian-like install leaves the network; the Xen package lists are what these tests compare. */
+const NETWORK_CONFIGURED = {'/etc/network/interfaces': 'allow-hotplug eno1\niface eno1 inet dhcp\n'}
 const argvs = (p: StepPlan) => ('changes' in p ? p.changes.filter((c): c is CommandChange => c.kind === 'command').map((c) => c.argv) : [])
 const files = (p: StepPlan) => ('changes' in p ? p.changes.filter((c: Change) => c.kind === 'file').map((c) => (c.kind === 'file' ? c.path : '')) : [])
 
@@ -39,17 +42,29 @@ describe('packages step per family', () => {
     ['alpine', ['apk', 'add'], ['xen', 'xen-hypervisor', 'xen-qemu', 'seabios', 'bridge', 'lvm2']],
     ['gentoo', ['emerge', '--noreplace', '--quiet'], ['app-emulation/xen', 'app-emulation/xen-tools', 'net-misc/bridge-utils', 'sys-fs/lvm2']],
   ] as const)('%s installs its Xen packages with its own package manager', async (os, head, packages) => {
-    root = makeTree(machine(OS[os]))
+    root = makeTree(machine(OS[os], NETWORK_CONFIGURED))
     const install = argvs(await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'}))).at(-1) ?? []
     expect(install.slice(0, head.length)).toEqual(head)
     expect(install.slice(-packages.length)).toEqual(packages)
+  })
+
+  test.each([
+    ['debian12', ['ifupdown', 'isc-dhcp-client']],
+    ['debian13', ['ifupdown', 'dhcpcd-base']],
+  ] as const)('a %s target with no network tool at all also gets what its installer sets up: %j', async (os, network) => {
+    root = makeTree(machine(OS[os]))
+    const install = argvs(await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'}))).at(-1)
+    expect(install?.slice(-6)).toEqual(['xen-system-amd64', 'qemu-system-xen', ...network, 'bridge-utils', 'lvm2'])
+    // A running host keeps whatever gives it its address now (the bridge step refuses there instead).
+    const live = argvs(await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb', offline: false}))).at(-1)
+    expect(live?.slice(-4)).toEqual(['xen-system-amd64', 'qemu-system-xen', 'bridge-utils', 'lvm2'])
   })
 
   test('Debian with everything in dpkg status plans nothing and reports the Xen version', async () => {
     const status = ['xen-system-amd64', 'qemu-system-xen', 'bridge-utils', 'lvm2', 'xen-hypervisor-4.17-amd64']
       .map((name) => `Package: ${name}\nStatus: install ok installed\nVersion: 4.17.5+72-g01140da4e8-1\n`)
       .join('\n')
-    root = makeTree(machine(OS.debian12, {'/var/lib/dpkg/status': status, '/boot/xen-4.17-amd64.gz': ''}))
+    root = makeTree(machine(OS.debian12, {...NETWORK_CONFIGURED, '/var/lib/dpkg/status': status, '/boot/xen-4.17-amd64.gz': ''}))
     const result = await plan(packagesStep, contextFor(root, {vgDevice: '/dev/vdb'}))
     expect(result).toEqual({changes: [], state: expect.stringMatching(/^Xen 4\.17/)})
   })
