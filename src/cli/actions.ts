@@ -9,6 +9,7 @@ type Loader = () => Promise<{default: Action<never, never>}>
 export const ACTIONS = {
   apply: () => import('../actions/apply.js'),
   completion: () => import('../actions/completion.js'),
+  'confirm-network': () => import('../actions/confirm-network.js'),
   doctor: () => import('../actions/doctor.js'),
   history: () => import('../actions/history.js'),
   init: () => import('../actions/init.js'),

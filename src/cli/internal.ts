@@ -6,4 +6,5 @@ type Helper = (args: string[]) => void | Promise<void>
 export const INTERNAL: Record<string, () => Promise<Helper>> = {
   [HELPERS.chrootExec]: async () => (await import('../host/chroot-exec.js')).chrootExec,
   [HELPERS.activateBridge]: async () => (await import('../steps/bridge/activate-command.js')).activateBridgeCommand,
+  [HELPERS.networkRevert]: async () => (await import('../steps/bridge/revert-command.js')).networkRevertCommand,
 }

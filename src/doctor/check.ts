@@ -1,4 +1,5 @@
 import type {Facts} from '../facts/types.js'
+import type {BridgeNextBoot} from './bridge-next-boot.js'
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -29,6 +30,8 @@ export interface Outcome {
 export interface CheckInput {
   facts: Facts
   state: HostState
+  /** The running bridge against its configuration (bridge-next-boot.ts); null where there is none to judge. */
+  bridgeNextBoot: BridgeNextBoot | null
 }
 
 export interface Check {

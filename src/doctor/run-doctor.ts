@@ -1,6 +1,7 @@
 import {EXIT, UserError} from '../errors.js'
 import {openHost} from '../host/open.js'
 import {gatherFacts} from '../facts/index.js'
+import {bridgeNextBoot} from './bridge-next-boot.js'
 import {Host} from '../host/host.js'
 import {CATALOGUE} from './catalogue.js'
 import type {Category} from './check.js'
@@ -29,13 +30,14 @@ export interface DoctorOutcome {
 }
 
 /** doctor's whole job, shared by the oclif command and the fast launcher: facts → checks → report. */
-export function runDoctor(flags: DoctorFlags): DoctorOutcome {
+export async function runDoctor(flags: DoctorFlags): Promise<DoctorOutcome> {
   if (flags.explain !== undefined) return explain(flags.explain)
   const target = openHost(flags.root)
   // A run lock in a --root tree names a process of this machine.
   const facts = gatherFacts(target, target.isLive ? target : new Host('/'))
   const state = hostState(facts)
-  const document = report(facts, state, evaluate(CATALOGUE, {facts, state}))
+  // Under --root the tree's sysfs is no running network's.
+  const document = report(facts, state, evaluate(CATALOGUE, {facts, state, bridgeNextBoot: target.isLive ? await bridgeNextBoot(target, facts) : null}))
   return {document, text: reportText(document, flags.verbose), exitCode: document.summary.fail > 0 ? EXIT.failure : EXIT.ok}
 }
 

@@ -16,6 +16,7 @@ export interface InitFlags {
   'force-wipe': boolean
   'trial-boot': boolean
   'apply-network': boolean
+  'revert-after': string
 }
 
 /** Flags first, then the admin's answer on a terminal, then what the facts recommend. */
@@ -43,7 +44,15 @@ export async function resolveOptions(
     steps,
     offline,
     applyNetwork: await applyNetwork(flags, offline, prompter),
+    revertAfter: revertAfter(flags['revert-after']),
   }
+}
+
+/** Long enough to open a new SSH session and confirm; short enough that a cut-off admin is not kept out long. */
+function revertAfter(given: string): number {
+  const seconds = Number(given)
+  if (/^\d+$/.test(given) && seconds >= 10 && seconds <= 3600) return seconds
+  throw new UserError(`--revert-after ${given}: not a whole number of seconds from 10 to 3600`, 'e.g. --revert-after 300 to have five minutes to confirm', EXIT.usage)
 }
 
 /**

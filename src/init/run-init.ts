@@ -9,6 +9,7 @@ import type {Facts} from '../facts/types.js'
 import type {Host} from '../host/host.js'
 import type {InitContext, InitOptions} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
+import {settleNetworkTrial} from './network-trial.js'
 import {type InitFlags, resolveOptions} from './options.js'
 import {Prompter, type RunFlags} from './prompter.js'
 import {runRequest} from './run-request.js'
@@ -56,6 +57,13 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
       return {steps, contextFor, current: asker.interactive || plan?.kept ? undefined : contextOf(facts)}
     },
   })
+  // Settled after the run, its lock released: the reverter takes the lock to put files back.
+  const switched = flags['apply-network'] && document.mode === 'apply' && document.steps.some((step) => step.id === 'bridge' && step.status === 'changed')
+  const trial = switched ? await settleNetworkTrial(target, prompter) : undefined
+  if (trial) {
+    document.notices.push(trial)
+    if (!json) print(`note: ${trial}\n`)
+  }
   return {...document, distro}
 }
 
@@ -70,6 +78,7 @@ function flagsOf(options: InitOptions): InitFlags & {only: string[]; skip: strin
     'force-wipe': options.forceWipe,
     'trial-boot': options.trialBoot,
     'apply-network': options.applyNetwork,
+    'revert-after': String(options.revertAfter),
     only: [...options.steps],
     skip: [],
   }

@@ -21,6 +21,11 @@ const PLANNERS: Partial<Record<NetworkStack, StackPlanner>> = {
   networkmanager: planNetworkManager,
 }
 
+/** The planner that writes the bridge for `stack`, if xensetup writes for it. */
+export function plannerFor(stack: NetworkStack): StackPlanner | undefined {
+  return PLANNERS[stack]
+}
+
 /** What to do by hand where xensetup does not write the bridge itself. */
 const BY_HAND: Partial<Record<NetworkStack, (spec: BridgeSpec) => string>> = {
   wicked: ({bridge, uplink, mac}) =>
@@ -50,7 +55,7 @@ async function planBridge(context: InitContext): Promise<StepPlan> {
   const {host, facts, options} = context
   const spec = bridgeSpec(context)
   const chosen = chosenStack(context)
-  const planner = PLANNERS[chosen.stack]
+  const planner = plannerFor(chosen.stack)
   if (!planner) {
     const byHand = BY_HAND[chosen.stack]
     throw new StepFailure(byHand ? `${byHand(spec)}; or skip this step with --skip bridge` : unrecognised(context, spec))
@@ -59,7 +64,7 @@ async function planBridge(context: InitContext): Promise<StepPlan> {
   const active = isActive(facts.network.interfaces, spec)
   const activate = options.applyNetwork && !options.offline && !active
   const changes: Change[] = [...config.changes]
-  if (activate) changes.push(activation(facts.network.interfaces, spec))
+  if (activate) changes.push(activation(facts.network.interfaces, spec, options.revertAfter, config.changes.map((change) => change.path)))
   const when = active ? 'active' : options.offline ? 'configured for the target\'s next boot' : activate ? 'configured, activated now' : 'configured, active after the reboot into Xen'
   const chose = chosen.byDefault ? `no network tool in the target, so ${facts.distro.name}'s default, ${chosen.stack} (installing ${chosen.packages.join(', ')}): ` : ''
   return {changes, state: `${chose}${spec.bridge} over ${spec.uplink}${spec.mac ? ` (${spec.mac})` : ''}, ${config.addressing}: ${when}`}
@@ -117,14 +122,14 @@ function isActive(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec):
   return found?.isBridge === true && found.ports.includes(uplink)
 }
 
-function activation(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec): CommandChange {
+function activation(interfaces: NetworkInterface[], {bridge, uplink}: BridgeSpec, revertAfter: number, files: string[]): CommandChange {
   if (interfaces.some((iface) => iface.name === bridge)) {
     throw new StepRefusal(`${bridge} already exists on the running system without ${uplink} as a port; delete it (ip link del ${bridge}) or let the reboot bring up the written configuration`)
   }
   return {
     kind: 'command',
-    argv: [...selfCommand(), HELPERS.activateBridge, uplink, bridge],
-    why: `move ${uplink}'s addresses and routes to ${bridge} on the running network now; if any command fails, ${uplink} is put back as it was`,
+    argv: [...selfCommand(), HELPERS.activateBridge, uplink, bridge, String(revertAfter), ...files],
+    why: `move ${uplink}'s addresses and routes to ${bridge} on the running network now; if any command fails, ${uplink} is put back as it was, and unless the switch is confirmed within ${revertAfter} s (on this terminal, or \`xensetup confirm-network\`) it and the configuration are put back then`,
     timeoutMs: ACTIVATION_TIMEOUT_MS,
   }
 }

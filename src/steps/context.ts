@@ -19,6 +19,8 @@ export interface InitOptions {
   offline: boolean
   /** --apply-network: also move the live network onto xenbr0 now, instead of at the reboot into Xen. */
   applyNetwork: boolean
+  /** Seconds the live switch stays on trial: unless confirmed by then, it is put back. */
+  revertAfter: number
 }
 
 export interface InitContext {

@@ -132,8 +132,11 @@ check_first_boot() {
   local addr
   addr="$(sed -nE "s/.*addrs=$UPLINK=([0-9.\/]+).*/\1/p" <<<"$before")"
   r=0; [[ -n "$addr" && "$after" == "addrs=xenbr0=$addr xenbr0-ports=$UPLINK route=default_via_"*"_dev_xenbr0"* ]] || r=1
-  assert "boot 1: --apply-network moved $UPLINK's DHCP address ${addr:-?} and the default route onto xenbr0" $r "before: $before | after: $after"
+  assert "boot 1: --apply-network moved $UPLINK's DHCP address ${addr:-?} and the default route onto xenbr0, still there past the confirmed switch's deadline" $r "before: $before | after: $after"
   LIVE_ADDR="$addr"
+  v="$(boot_fact 1 confirm | cut -d' ' -f1) confirmed=$(boot_fact 1 confirm-json | json_eval 'doc.confirmed') | $(boot_fact 1 trial-after-deadline)"
+  r=0; [[ "$v" == "rc=0 confirmed=true | decided=confirmed outcome=none confirmed-in-journal=1" ]] || r=1
+  assert "boot 1: xensetup confirm-network exits 0, and past the switch's deadline nothing was put back (checked after it)" $r "$v"
   v="$(boot_fact 1 gateway)"
   r=0; [[ "$v" == *" answered" ]] || r=1
   assert "boot 1: the gateway answers over xenbr0" $r "$v"

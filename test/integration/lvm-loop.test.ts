@@ -88,7 +88,7 @@ describeAsRoot('lvm step on loop devices', () => {
       machine: live,
       facts: gatherFacts(live),
       profile: profileFor({family: 'debian', id: 'debian', versionId: '12'})!,
-      options: {dom0MemMiB: 2048, dom0MaxVcpus: '1-2', uplink: null, vgDevice: null, vgName: vgNames[0], forceWipe: false, trialBoot: false, steps: ['lvm'], offline: false, applyNetwork: false, ...options},
+      options: {dom0MemMiB: 2048, dom0MaxVcpus: '1-2', uplink: null, vgDevice: null, vgName: vgNames[0], forceWipe: false, trialBoot: false, steps: ['lvm'], offline: false, applyNetwork: false, revertAfter: 120, ...options},
       probe: runner,
     })
     return new Engine<InitContext>(live, runner, new Journal(new Host(scratch), 'lvm-loop'), context)

@@ -49,7 +49,7 @@ describeAsRoot('rollback of the lvm step on a loop device', () => {
       machine: live,
       facts: gatherFacts(live),
       profile,
-      options: {dom0MemMiB: 2048, dom0MaxVcpus: '1-2', uplink: null, vgDevice: loop, vgName, forceWipe: false, trialBoot: false, steps: ['lvm'], offline: false, applyNetwork: false},
+      options: {dom0MemMiB: 2048, dom0MaxVcpus: '1-2', uplink: null, vgDevice: loop, vgName, forceWipe: false, trialBoot: false, steps: ['lvm'], offline: false, applyNetwork: false, revertAfter: 120},
       probe: sh,
     })
     const journal = new Journal(journalHost(), runId, {command: 'init', args: [], version: 'test', root: '/', pid: process.pid})

@@ -28,6 +28,7 @@ export function contextFor(root: string, options: Partial<InitOptions> = {}, pro
       steps: STEP_IDS,
       offline: true,
       applyNetwork: false,
+      revertAfter: 120,
       ...options,
     },
   }

@@ -56,4 +56,27 @@ bridge device xenbr0" / "unable to add nic devices". xensetup init builds xenbr0
       return pass(`${facts.xen.defaultBridge}${ports.length ? ` (ports: ${ports.join(', ')})` : ''}`)
     },
   },
+  {
+    id: 'network.next_boot',
+    category: 'network',
+    title: 'The bridge comes back at the next boot',
+    dependsOn: ['network.bridge'],
+    explain: `A bridge made by hand (ip link, brctl) or by a live change whose configuration was never written works until the
+next reboot, and then the guests lose their network, or the host its address. The running bridge, its NIC port and
+its MAC are compared with what the network stack's own files (ifupdown, netplan, systemd-networkd, NetworkManager)
+will bring up: doctor plans the bridge step for that NIC as \`xensetup init --only bridge\` would, and any file it
+would write is a difference. The bridge must also carry its NIC's MAC, or DHCP hands it another address.`,
+    run: ({bridgeNextBoot: found}) => {
+      if (!found) return skip('no running bridge with one NIC port to compare with the configuration')
+      const {bridge, uplink, stack} = found
+      if (found.unjudged) return warn(`${bridge} over ${uplink} runs now, but whether it comes back cannot be told: ${found.unjudged}`, null)
+      if (found.differs.length > 0) {
+        return warn(`${bridge} over ${uplink} runs now, but the ${stack} configuration does not bring it back as it is at the next boot (init would write ${found.differs.join(', ')})`, 'xensetup init --only bridge   # --dry-run first shows the difference')
+      }
+      if (found.mac !== null && found.uplinkMac !== null && found.mac.toLowerCase() !== found.uplinkMac.toLowerCase()) {
+        return warn(`${bridge} runs with MAC ${found.mac}, not its port ${uplink}'s ${found.uplinkMac}, which the configuration gives it at the next boot: the DHCP lease may change then`, `ip link set dev ${bridge} address ${found.uplinkMac}`)
+      }
+      return pass(`the ${stack} configuration brings ${bridge} back over ${uplink} with its MAC`)
+    },
+  },
 ]

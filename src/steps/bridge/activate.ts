@@ -148,6 +148,11 @@ export async function activateBridge(runner: CommandRunner, bridge: string, upli
   }
 }
 
+/** Puts the uplink back after a completed activation (the bridge removed too); the commands that failed. */
+export async function restoreUplink(runner: CommandRunner, bridge: string, uplink: UplinkState): Promise<string[]> {
+  return rollBack(runner, rollbackCommands(bridge, uplink, true))
+}
+
 /** Runs every rollback command, even past a failure: each one restores a separate piece. */
 async function rollBack(runner: CommandRunner, commands: string[][]): Promise<string[]> {
   const failures: string[] = []

@@ -88,8 +88,10 @@ async function bridgedInterfaces(text: string, path: string, spec: BridgeSpec): 
     method: stanza.method,
     options: stanza.options.filter((option) => !isLinkOption(option) && !BRIDGE_OPTION.test(firstWord(option))).map(tidy),
   }))
-  // bridge_hw also takes an interface name: under --root, where the MAC is unknown, bridge-utils looks it up at ifup.
-  const block = await renderTemplate('bridge/interfaces-block', {...spec, hw: spec.mac ?? spec.uplink, uplinkOptions, stanzas})
+  // bridge_hw also takes an interface name, which bridge-utils looks up at ifup: written under --root, where
+  // the MAC is unknown, and kept where it names the uplink (the same MAC), so a file made offline is converged.
+  const namesUplink = bridgeStanzas.some((stanza) => stanza.options.some((option) => /^bridge[_-]hw$/.test(firstWord(option)) && option[0].trim().split(/\s+/)[1] === spec.uplink))
+  const block = await renderTemplate('bridge/interfaces-block', {...spec, hw: spec.mac === null || namesUplink ? spec.uplink : spec.mac, uplinkOptions, stanzas})
   return {text: spliceBlock(items, block, spec), addressing: describe(stanzas)}
 }
 

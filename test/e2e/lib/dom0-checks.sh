@@ -61,7 +61,7 @@ check_positive() {
     let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
       try {
         const doc = JSON.parse(s)
-        const must = ["xen.running", "xen.dom0", "xen.xl_context", "dom0.xenfs", "dom0.services_enabled", "boot.xen_entry", "boot.default_is_xen", "boot.dom0_mem", "memory.autoballoon", "network.bridge"]
+        const must = ["xen.running", "xen.dom0", "xen.xl_context", "dom0.xenfs", "dom0.services_enabled", "boot.xen_entry", "boot.default_is_xen", "boot.dom0_mem", "memory.autoballoon", "network.bridge", "network.next_boot"]
         const status = Object.fromEntries(doc.checks.map((c) => [c.id, c.status]))
         const bad = must.filter((id) => status[id] !== "pass").map((id) => `${id}=${status[id]}`)
         const failed = doc.checks.filter((c) => c.status === "fail").map((c) => c.id)

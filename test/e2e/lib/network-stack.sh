@@ -31,9 +31,12 @@ network_stack_prepare() {
     if ((${#install[@]} > 0)); then
       chroot_run "$r" apt-get update -q && chroot_run "$r" apt-get install -y -q --no-install-recommends "${install[@]}" && chroot_run "$r" apt-get clean
     fi
-    # Only what is installed: apt-get purge stops at a package it does not know.
-    mapfile -t purge < <(chroot_run "$r" dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "${purge[@]}" 2>/dev/null | awk '$1 ~ /^[ir]/ { print $2 }')
-    if ((${#purge[@]} > 0)); then chroot_run "$r" apt-get purge -y -q "${purge[@]}"; fi
+    # Only what is installed: apt-get purge stops at a package it does not know. (dpkg-query -W without
+    # names would list every package.)
+    if ((${#purge[@]} > 0)); then
+      mapfile -t purge < <(chroot_run "$r" dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "${purge[@]}" 2>/dev/null | awk '$1 ~ /^[ir]/ { print $2 }')
+      if ((${#purge[@]} > 0)); then chroot_run "$r" apt-get purge -y -q "${purge[@]}"; fi
+    fi
   } >"$log" 2>&1 || { chroot_unblock_services "$r"; chroot_leave "$r"; tail -n 30 "$log" >&2; e2e_die "network stack $stack: packages failed (log: $log)"; }
   chroot_unblock_services "$r"
   chroot_leave "$r"

@@ -75,7 +75,7 @@ describe('an unknown command (the installed CLI)', () => {
     expect(out.status).toBe(2)
     expect(out.stderr).toBe('')
     expect(JSON.parse(out.stdout)).toEqual({
-      error: {message: 'nosuch is not a xensetup command', hint: expect.stringMatching(/apply, completion, doctor, guest console, guest create, .*init, rollback, uninstall; see 'xensetup --help'/), exitCode: 2},
+      error: {message: 'nosuch is not a xensetup command', hint: expect.stringMatching(/apply, completion, confirm-network, doctor, guest console, guest create, .*init, rollback, uninstall; see 'xensetup --help'/), exitCode: 2},
     })
     // One document: nothing before or after it.
     expect(out.stdout.trim().startsWith('{')).toBe(true)

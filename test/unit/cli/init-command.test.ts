@@ -64,6 +64,8 @@ describe('xensetup init (command)', () => {
     [['--dom0-mem', '2048B'], 2, /--dom0-mem 2048B is not a size/],
     [['--dom0-max-vcpus', '4-1'], 2, /--dom0-max-vcpus 4-1 is not a count or a min-max range/],
     [['--only', 'nope'], 2, /Expected --only=nope to be one of/],
+    [['--revert-after', '5'], 2, /--revert-after 5: not a whole number of seconds from 10 to 3600/],
+    [['--revert-after', '2m'], 2, /--revert-after 2m: not a whole number of seconds from 10 to 3600/],
   ])('bad input %j: one line with a hint, exit %i', async (argv, code, message) => {
     root = makeTree(DEBIAN_12)
     const args = argv[0] === '--root' ? ['--dry-run', ...argv] : ['--dry-run', '--root', root, ...argv]

@@ -50,7 +50,7 @@ describe('the installed CLI (bin/run.js)', () => {
   test('the hidden helpers answer a bad call with their usage, not as commands', () => {
     const helper = cli('__activate-bridge')
     expect(helper.status).toBe(2)
-    expect(helper.stderr).toBe('usage: xensetup __activate-bridge <uplink> <bridge>\n')
+    expect(helper.stderr).toBe('usage: xensetup __activate-bridge <uplink> <bridge> <revert-after-seconds> [--root DIR] [FILE...]\n')
   })
 
   test('names of JavaScript built-ins are unknown commands like any other: one line, or one JSON document, exit 2', () => {

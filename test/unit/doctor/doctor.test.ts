@@ -62,8 +62,8 @@ const EXPECTED: Record<string, {state: string; exitCode: number; problems: Recor
 }
 
 describe('doctor over the fixture corpus', () => {
-  test.each(Object.entries(EXPECTED))('%s', (name, expected) => {
-    const outcome = doctor(name)
+  test.each(Object.entries(EXPECTED))('%s', async (name, expected) => {
+    const outcome = await doctor(name)
     const report = outcome.document as DoctorReport
     expect(report.state).toBe(expected.state)
     expect(outcome.exitCode).toBe(expected.exitCode)
@@ -73,21 +73,21 @@ describe('doctor over the fixture corpus', () => {
 })
 
 describe('what the checks say', () => {
-  test('no VT-x is a warning that PV still works, with the firmware fix when the kernel log says it is locked off', () => {
-    expect(check(doctor('arch').document as DoctorReport, 'cpu.virtualization')?.detail).toMatch(/HVM and PVH guests are impossible, PV guests still work/)
-    expect(check(doctor('ubuntu-22.04').document as DoctorReport, 'cpu.virtualization')).toMatchObject({
+  test('no VT-x is a warning that PV still works, with the firmware fix when the kernel log says it is locked off', async () => {
+    expect(check((await doctor('arch')).document as DoctorReport, 'cpu.virtualization')?.detail).toMatch(/HVM and PVH guests are impossible, PV guests still work/)
+    expect(check((await doctor('ubuntu-22.04')).document as DoctorReport, 'cpu.virtualization')).toMatchObject({
       detail: expect.stringMatching(/disabled by the firmware/),
       fix: expect.stringMatching(/power the machine off and on/),
     })
   })
 
-  test('no EPT/NPT explains "cannot make domain: -3"; a 32-bit CPU fails and its dependants are skipped, not failed', () => {
-    expect(check(doctor('opensuse-tumbleweed').document as DoctorReport, 'cpu.slat')?.detail).toContain('cannot make domain: -3')
+  test('no EPT/NPT explains "cannot make domain: -3"; a 32-bit CPU fails and its dependants are skipped, not failed', async () => {
+    expect(check((await doctor('opensuse-tumbleweed')).document as DoctorReport, 'cpu.slat')?.detail).toContain('cannot make domain: -3')
     const tree = makeTree()
     try {
       cpSync(fixture('alpine-3.20'), tree, {recursive: true, verbatimSymlinks: true})
       cpSync(fileURLToPath(new URL('../../fixtures/cpuinfo/atom-n270-32bit', import.meta.url)), `${tree}/proc/cpuinfo`)
-      const report = runDoctor({root: tree, verbose: false}).document as DoctorReport
+      const report = (await runDoctor({root: tree, verbose: false})).document as DoctorReport
       expect(check(report, 'cpu.long_mode')?.status).toBe('fail')
       expect(check(report, 'cpu.virtualization')).toMatchObject({status: 'skip', detail: expect.stringMatching(/^needs cpu.long_mode/)})
     } finally {
@@ -95,57 +95,57 @@ describe('what the checks say', () => {
     }
   })
 
-  test('a dom0 is not taken for a nested guest, and its hidden VT flags are not reported missing', () => {
-    const report = doctor('debian-13').document as DoctorReport
+  test('a dom0 is not taken for a nested guest, and its hidden VT flags are not reported missing', async () => {
+    const report = (await doctor('debian-13')).document as DoctorReport
     expect(check(report, 'host.nested')).toMatchObject({status: 'pass', detail: expect.stringMatching(/Xen dom0/)})
     expect(check(report, 'cpu.virtualization')).toMatchObject({status: 'pass', detail: expect.stringMatching(/Xen reports HVM/)})
     expect(check(report, 'cpu.slat')?.status).toBe('skip')
   })
 
-  test('the obsolete xend udev rule and an open VNC console are found, with the fix', () => {
-    expect(check(doctor('gentoo').document as DoctorReport, 'legacy.xend_rules')?.fix).toBe('rm /etc/udev/rules.d/xend.rules && udevadm control --reload')
-    expect(check(doctor('debian-13').document as DoctorReport, 'guests.vnc_open')?.detail).toContain('/etc/xen/win10.cfg')
+  test('the obsolete xend udev rule and an open VNC console are found, with the fix', async () => {
+    expect(check((await doctor('gentoo')).document as DoctorReport, 'legacy.xend_rules')?.fix).toBe('rm /etc/udev/rules.d/xend.rules && udevadm control --reload')
+    expect(check((await doctor('debian-13')).document as DoctorReport, 'guests.vnc_open')?.detail).toContain('/etc/xen/win10.cfg')
   })
 
-  test('"cannot init xl context" in a dom0 names its cause: xenfs not mounted, or xenstored not running', () => {
+  test('"cannot init xl context" in a dom0 names its cause: xenfs not mounted, or xenstored not running', async () => {
     const base = fixture('debian-13')
     const tree = makeTree()
     try {
       // The dom0 as it is, but without xenfs in /proc/mounts and with no Xen daemon running.
       cpSync(base, tree, {recursive: true, verbatimSymlinks: true})
       writeFileSync(`${tree}/proc/mounts`, readFileSync(`${tree}/proc/mounts`, 'utf8').replace(/^xenfs .*\n/m, ''))
-      expect(check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenfs\) is not mounted/)})
+      expect(check((await runDoctor({root: tree, verbose: false})).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenfs\) is not mounted/)})
       writeFileSync(`${tree}/proc/mounts`, readFileSync(`${base}/proc/mounts`, 'utf8'))
       rmSync(`${tree}/proc/812`, {recursive: true})
-      expect(check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenstored is not running/)})
+      expect(check((await runDoctor({root: tree, verbose: false})).document as DoctorReport, 'xen.xl_context')).toMatchObject({status: 'fail', detail: expect.stringMatching(/xenstored is not running/)})
     } finally {
       removeTree(tree)
     }
   })
 
-  test('whether the next kernel update keeps Xen the default: a stable id passes; SAVEDEFAULT, a versioned id, UPDATEDEFAULT=yes do not', () => {
+  test('whether the next kernel update keeps Xen the default: a stable id passes; SAVEDEFAULT, a versioned id, UPDATEDEFAULT=yes do not', async () => {
     const tree = makeTree()
-    const kernelUpdate = () => check(runDoctor({root: tree, verbose: false}).document as DoctorReport, 'boot.kernel_update')
+    const kernelUpdate = async () => check((await runDoctor({root: tree, verbose: false})).document as DoctorReport, 'boot.kernel_update')
     try {
       cpSync(fixture('debian-13'), tree, {recursive: true, verbatimSymlinks: true})
-      expect(kernelUpdate()).toMatchObject({status: 'pass', detail: 'the default "xen-gnulinux-simple-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18" names no kernel version'})
+      expect(await kernelUpdate()).toMatchObject({status: 'pass', detail: 'the default "xen-gnulinux-simple-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18" names no kernel version'})
       writeFileSync(`${tree}/etc/default/grub.d/zz-local.cfg`, 'GRUB_SAVEDEFAULT=true\n')
-      expect(kernelUpdate()).toMatchObject({status: 'warn', detail: expect.stringMatching(/^GRUB_SAVEDEFAULT=true/)})
+      expect(await kernelUpdate()).toMatchObject({status: 'warn', detail: expect.stringMatching(/^GRUB_SAVEDEFAULT=true/)})
       rmSync(`${tree}/etc/default/grub.d/zz-local.cfg`)
       const cfg = `${tree}/boot/grub/grub.cfg`
       // As with GRUB_DISABLE_SUBMENU=y: the top Xen entry's id names its kernel version.
       const versioned = 'xen-gnulinux-6.12.48+deb13-amd64-advanced-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18'
       writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('set default="Debian GNU/Linux, with Xen hypervisor"', 'set default="${saved_entry}"').replace("'xen-gnulinux-simple-9c41d0b7-2f35-4e8a-a1d6-7be02c5f3a18'", `'${versioned}'`))
       writeFileSync(`${tree}/boot/grub/grubenv`, `# GRUB Environment Block\nsaved_entry=${versioned}\n`.padEnd(1024, '#'))
-      expect(kernelUpdate()).toMatchObject({status: 'warn', detail: expect.stringContaining('names a kernel version or a position')})
+      expect(await kernelUpdate()).toMatchObject({status: 'warn', detail: expect.stringContaining('names a kernel version or a position')})
       writeTreeFile(tree, '/etc/sysconfig/kernel', 'UPDATEDEFAULT=yes\n')
-      expect(kernelUpdate()).toMatchObject({status: 'fail', detail: expect.stringMatching(/^UPDATEDEFAULT=yes/)})
+      expect(await kernelUpdate()).toMatchObject({status: 'fail', detail: expect.stringMatching(/^UPDATEDEFAULT=yes/)})
     } finally {
       removeTree(tree)
     }
   })
 
-  test('every check has an explanation, and ids are unique', () => {
+  test('every check has an explanation, and ids are unique', async () => {
     expect(new Set(CATALOGUE.map((c) => c.id)).size).toBe(CATALOGUE.length)
     for (const c of CATALOGUE) expect(c.explain.length).toBeGreaterThan(80)
   })
@@ -186,19 +186,19 @@ describe('doctor where facts are missing', () => {
     const {evaluate} = await import('../../../src/doctor/evaluate.js')
     const facts = gatherFacts(new Host(fixture('gentoo')))
     const unreadable = {...facts, unreadable: ['/boot/grub/grub.cfg'], boot: {...facts.boot, entries: [], defaultEntry: null}}
-    const results = evaluate(CATALOGUE, {facts: unreadable, state: 'installed'})
+    const results = evaluate(CATALOGUE, {facts: unreadable, state: 'installed', bridgeNextBoot: null})
     expect(results.find((c) => c.id === 'boot.xen_entry')).toMatchObject({status: 'skip', detail: expect.stringMatching(/readable only by root/)})
     expect(results.filter((c) => c.id.startsWith('boot.') && c.status === 'fail')).toEqual([])
   })
 
-  test('an /etc/default/grub the shell cannot source fails boot.loader with the file and line, and doctor still reports', () => {
+  test('an /etc/default/grub the shell cannot source fails boot.loader with the file and line, and doctor still reports', async () => {
     const tree = makeTree({
       '/etc/os-release': 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n',
       '/etc/default/grub': 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet\n',
       '/boot/grub/grub.cfg': '',
     })
     try {
-      const outcome = runDoctor({root: tree, verbose: false})
+      const outcome = await runDoctor({root: tree, verbose: false})
       expect(check(outcome.document as DoctorReport, 'boot.loader')).toMatchObject({
         status: 'fail',
         detail: '/etc/default/grub line 2: unterminated quote: grub-mkconfig cannot source it',
@@ -209,10 +209,10 @@ describe('doctor where facts are missing', () => {
     }
   })
 
-  test('a --root tree without /proc has no CPU or memory verdicts, not false failures', () => {
+  test('a --root tree without /proc has no CPU or memory verdicts, not false failures', async () => {
     const tree = makeTree({'/etc/os-release': 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n'})
     try {
-      const outcome = runDoctor({root: tree, verbose: false})
+      const outcome = await runDoctor({root: tree, verbose: false})
       const report = outcome.document as DoctorReport
       expect(statuses(report)).toMatchObject({'cpu.long_mode': 'skip', 'memory.host': 'skip'})
       expect(outcome.exitCode).toBe(0)

@@ -196,11 +196,11 @@ describe('what is not a regular file', () => {
     expect(facts.distro.id).toBe('debian')
   })
 
-  test('doctor over the FIFO completes with a report', () => {
+  test('doctor over the FIFO completes with a report', async () => {
     fifoAt('proc/meminfo')
     put('etc/os-release', 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n')
     const started = Date.now()
-    const outcome = runDoctor({root: ROOT, verbose: false})
+    const outcome = await runDoctor({root: ROOT, verbose: false})
     expect(Date.now() - started).toBeLessThan(2000)
     expect(outcome.text).toMatch(/^xensetup doctor: /)
     expect(outcome.document).toMatchObject({facts: {unreadable: expect.arrayContaining(['/proc/meminfo'])}})

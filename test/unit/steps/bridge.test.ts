@@ -65,15 +65,15 @@ describe('bridge step: the running network', () => {
     expect(commands(await bridgeStep.plan(liveContext(root, {applyNetwork: true})))).toHaveLength(1)
   })
 
-  test('when asked on a running host, activation is one command after the files, saying what it does', async () => {
+  test('when asked on a running host, activation is one command after the files, on trial for --revert-after with those files', async () => {
     root = debian()
-    const plan = await bridgeStep.plan(liveContext(root, {applyNetwork: true}))
+    const plan = await bridgeStep.plan(liveContext(root, {applyNetwork: true, revertAfter: 300}))
     expect('changes' in plan && plan.changes.map((c) => c.kind)).toEqual(['file', 'command'])
     expect(commands(plan)).toEqual([
       {
         kind: 'command',
-        argv: [process.execPath, expect.stringMatching(/\/bin\/run\.js$/), '__activate-bridge', 'eno1', 'xenbr0'],
-        why: "move eno1's addresses and routes to xenbr0 on the running network now; if any command fails, eno1 is put back as it was",
+        argv: [process.execPath, expect.stringMatching(/\/bin\/run\.js$/), '__activate-bridge', 'eno1', 'xenbr0', '300', '/etc/network/interfaces'],
+        why: "move eno1's addresses and routes to xenbr0 on the running network now; if any command fails, eno1 is put back as it was, and unless the switch is confirmed within 300 s (on this terminal, or `xensetup confirm-network`) it and the configuration are put back then",
         timeoutMs: 60_000,
       },
     ])

@@ -59,6 +59,7 @@ const DEFAULTS: InitOptions = {
   steps: ['lvm'],
   offline: false,
   applyNetwork: false,
+  revertAfter: 120,
 }
 
 const trees: string[] = []
