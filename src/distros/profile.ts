@@ -36,7 +36,6 @@ export interface DistroProfile {
   network?: {default: DefaultNetworkStack; packages: string[]}
 }
 
-
 export interface BootProfile {
   /** grub-dropin: Debian's /etc/default/grub.d beside xen.cfg; grub-default-file: a block in /etc/default/grub. */
   mechanism: 'grub-dropin' | 'grub-default-file'

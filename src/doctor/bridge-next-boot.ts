@@ -1,4 +1,3 @@
-import {StepFailure} from '../engine/step.js'
 import type {Facts, NetworkStack} from '../facts/types.js'
 import type {Host} from '../host/host.js'
 
@@ -32,13 +31,16 @@ export async function bridgeNextBoot(host: Host, facts: Facts): Promise<BridgeNe
   const found = {bridge: bridge.name, uplink: nic.name, stack, mac: bridge.mac, uplinkMac: nic.mac}
   // Loaded only here: the planners and their templates are for a host with a bridge to judge.
   const {plannerFor} = await import('../steps/bridge.js')
-  const planner = plannerFor(stack)
+  const planner = await plannerFor(stack)
   if (!planner) return {...found, differs: [], unjudged: stack === 'unknown' ? 'no network configuration tool recognised' : `xensetup does not read ${stack}'s configuration`}
   try {
     const config = await planner(host, {bridge: bridge.name, uplink: nic.name, mac: nic.mac?.toLowerCase() ?? null}, false)
     return {...found, differs: config.changes.map((change) => change.path)}
   } catch (error) {
-    if (error instanceof StepFailure) return {...found, differs: [], unjudged: error.message}
-    throw error
+    // A file doctor may not read (keyfiles and netplan files are root's only), or one the planner
+    // refuses (a bridge defined by hand): what it says is the finding; doctor goes on.
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'EACCES' || code === 'EPERM' ? `the network configuration is readable by root only: run doctor as root (${(error as Error).message})` : (error as Error).message
+    return {...found, differs: [], unjudged: why}
   }
 }

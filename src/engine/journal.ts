@@ -38,8 +38,8 @@ export type JournalEntry =
   /** Packages a command newly installed, by the target's package database before and after it (dpkg only). */
   | {step: string; kind: 'packages'; installed: string[]}
   | {kind: 'cleanup'; removed: string[]; staleRun: {pid: number; startedAt: string}}
-  /** A live switch to the bridge confirmed in time (its revert is a run of its own, network-revert). */
-  | {kind: 'network-confirmed'; bridge: string; uplink: string}
+  /** A live switch to the bridge confirmed in time, on init's terminal or by confirm-network (its revert is a run of its own, network-revert). */
+  | {kind: 'network-confirmed'; bridge: string; uplink: string; via: 'terminal' | 'command'}
 
 /**
  * Every run's start and end, an intent line before each change and its outcome after, with the

@@ -59,10 +59,10 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
   })
   // Settled after the run, its lock released: the reverter takes the lock to put files back.
   const switched = flags['apply-network'] && document.mode === 'apply' && document.steps.some((step) => step.id === 'bridge' && step.status === 'changed')
-  const trial = switched ? await settleNetworkTrial(target, prompter) : undefined
-  if (trial) {
-    document.notices.push(trial)
-    if (!json) print(`note: ${trial}\n`)
+  const note = switched ? await settleNetworkTrial(target, prompter) : undefined
+  if (note) {
+    document.notices.push(note)
+    if (!json) print(`note: ${note}\n`)
   }
   return {...document, distro}
 }

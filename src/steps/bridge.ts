@@ -3,27 +3,25 @@ import {HELPERS} from '../host/helpers.js'
 import type {Change, CommandChange} from '../engine/change.js'
 import {type Step, StepFailure, type StepPlan, StepRefusal} from '../engine/step.js'
 import type {NetworkInterface, NetworkStack} from '../facts/types.js'
-import {planIfupdown} from './bridge/ifupdown.js'
-import {planNetplan} from './bridge/netplan.js'
-import {planNetworkd} from './bridge/networkd.js'
-import {planNetworkManager} from './bridge/networkmanager.js'
 import {chosenStack} from './bridge/chosen-stack.js'
+import {isInstalled} from './packages.js'
 import type {BridgeSpec, StackPlanner} from './bridge/stack.js'
 import type {InitContext} from './context.js'
 
 /** libxl's default bridge for guest vifs (vif.default.bridge). */
 export const BRIDGE = 'xenbr0'
 
-const PLANNERS: Partial<Record<NetworkStack, StackPlanner>> = {
-  ifupdown: planIfupdown,
-  netplan: planNetplan,
-  networkd: planNetworkd,
-  networkmanager: planNetworkManager,
+/** Each stack's planner, loaded when that stack is planned: doctor judges a bridge with one of them. */
+const PLANNERS: Partial<Record<NetworkStack, () => Promise<StackPlanner>>> = {
+  ifupdown: async () => (await import('./bridge/ifupdown.js')).planIfupdown,
+  netplan: async () => (await import('./bridge/netplan.js')).planNetplan,
+  networkd: async () => (await import('./bridge/networkd.js')).planNetworkd,
+  networkmanager: async () => (await import('./bridge/networkmanager.js')).planNetworkManager,
 }
 
 /** The planner that writes the bridge for `stack`, if xensetup writes for it. */
-export function plannerFor(stack: NetworkStack): StackPlanner | undefined {
-  return PLANNERS[stack]
+export async function plannerFor(stack: NetworkStack): Promise<StackPlanner | undefined> {
+  return PLANNERS[stack]?.()
 }
 
 /** What to do by hand where xensetup does not write the bridge itself. */
@@ -55,10 +53,15 @@ async function planBridge(context: InitContext): Promise<StepPlan> {
   const {host, facts, options} = context
   const spec = bridgeSpec(context)
   const chosen = chosenStack(context)
-  const planner = plannerFor(chosen.stack)
+  const planner = await plannerFor(chosen.stack)
   if (!planner) {
     const byHand = BY_HAND[chosen.stack]
     throw new StepFailure(byHand ? `${byHand(spec)}; or skip this step with --skip bridge` : unrecognised(context, spec))
+  }
+  // The default stack's packages come with the packages step; without it, a file for a tool never installed.
+  const absent = chosen.packages.filter((name) => !isInstalled(context, name))
+  if (absent.length > 0 && !options.steps.includes('packages')) {
+    throw new StepFailure(`the target has no network tool; ${facts.distro.name}'s default, ${chosen.stack}, needs ${absent.join(', ')}, which only the packages step installs: run it too, or skip this step with --skip bridge`)
   }
   const config = await planner(host, spec, options.offline)
   const active = isActive(facts.network.interfaces, spec)

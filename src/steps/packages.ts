@@ -60,7 +60,7 @@ function wantedPackages(context: InitContext): string[] {
  * the package manager decides: rpm hosts' device model and OVMF are weak dependencies, absent when
  * weak dependencies are off, so they cannot be assumed from Xen's own files.
  */
-function isInstalled({facts, host, profile}: InitContext, name: string): boolean {
+export function isInstalled({facts, host, profile}: InitContext, name: string): boolean {
   if (facts.packages.inventoryAvailable) return name in facts.packages.installed
   return (profile.installedWhen?.[name] ?? []).some((pattern) => {
     if (!isGlob(pattern)) return host.exists(pattern)

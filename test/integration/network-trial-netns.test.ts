@@ -1,14 +1,15 @@
 import {afterAll, afterEach, beforeEach, describe, expect, test} from '@jest/globals'
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {Journal, JOURNAL} from '../../src/engine/journal.js'
+import {Journal, JOURNAL, fileHash} from '../../src/engine/journal.js'
+import {RunLock} from '../../src/engine/lock.js'
 import {Host} from '../../src/host/host.js'
 import {HELPERS} from '../../src/host/helpers.js'
 import {settleNetworkTrial} from '../../src/init/network-trial.js'
 import {Prompter} from '../../src/init/prompter.js'
-import {OUTCOME, TRIAL} from '../../src/steps/bridge/trial.js'
+import {DECISION, OUTCOME, TRIAL} from '../../src/steps/bridge/trial.js'
 import {builtCli} from '../lib/built-cli.js'
 import {HOST_NS, ROUTES_4, ROUTES_6, UPLINK, createNamespaces, globalAddresses, linkExists, reach, removeNamespaces, routesVia, startServer} from '../lib/netns-lab.js'
 import {makeTree, removeTree} from '../lib/tree.js'
@@ -49,13 +50,14 @@ function writeBridgedConfig(): void {
   const journal = new Journal(host, undefined, {command: 'init', args: ['--apply-network'], version: 'test', root, pid: process.pid})
   const backup = journal.backup(INTERFACES)
   host.write(INTERFACES, BRIDGED, 'utf8', {mode: 0o644, uid: 0, gid: 0})
-  journal.record({step: 'bridge', kind: 'file', path: INTERFACES, backup, created: false, sha256: null})
+  journal.record({step: 'bridge', kind: 'file', path: INTERFACES, backup, created: false, sha256: fileHash(host, INTERFACES)})
 }
 
 const activationArgv = () => [cli, HELPERS.activateBridge, UPLINK, 'xenbr0', String(SECONDS), '--root', root, INTERFACES]
 const inTree = (file: string) => path.join(root, file)
-const trial = () => JSON.parse(readFileSync(inTree(TRIAL), 'utf8')) as {deadline: number; reverterPid: number}
-const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0
+const trial = () => JSON.parse(readFileSync(inTree(TRIAL), 'utf8')) as {deadline: number; reverterPid?: number; files: unknown[]}
+/** The reverter still running (its pid not reused by another program meanwhile). */
+const alive = (pid: number) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(HELPERS.networkRevert)
 const journalKinds = () => readFileSync(inTree(JOURNAL), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {kind: string; command?: string})
 
 async function waitFor(what: () => boolean, ms: number): Promise<boolean> {
@@ -87,7 +89,8 @@ describeAsRoot('the live switch on trial (init --apply-network): confirmed, or p
   })
 
   afterEach(() => {
-    if (existsSync(inTree(TRIAL)) && alive(trial().reverterPid)) process.kill(trial().reverterPid, 'SIGKILL')
+    const pid = existsSync(inTree(TRIAL)) ? trial().reverterPid : undefined
+    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL')
     server?.kill()
     removeNamespaces()
     removeTree(root)
@@ -104,12 +107,14 @@ describeAsRoot('the live switch on trial (init --apply-network): confirmed, or p
     expect({status: confirmed.status, stdout: confirmed.stdout}).toEqual({status: 0, stdout: "Confirmed: xenbr0 keeps xsup0's addresses and routes; nothing will be put back.\n"})
 
     await sleep(SECONDS * 1000 + 1500)
-    expect(alive(trial().reverterPid)).toBe(false)
+    const {reverterPid} = trial()
+    expect(reverterPid).toEqual(expect.any(Number))
+    expect(alive(reverterPid as number)).toBe(false)
     expect(existsSync(inTree(OUTCOME))).toBe(false)
     expect(globalAddresses('xenbr0')).toEqual(['10.77.0.2/24', '10.77.0.3/24', '2001:db8:77::2/64'])
     expect(readFileSync(inTree(INTERFACES), 'utf8')).toBe(BRIDGED)
     expect(reach('10.77.0.2')).toBe('pong')
-    expect(journalKinds().filter((entry) => entry.kind === 'network-confirmed')).toHaveLength(1)
+    expect(journalKinds().filter((entry) => entry.kind === 'network-confirmed')).toEqual([expect.objectContaining({bridge: 'xenbr0', uplink: UPLINK, via: 'command'})])
   })
 
   test('not confirmed: at the deadline the uplink gets its addresses and routes back, the file its old text; confirming then is too late (exit 1)', async () => {
@@ -117,13 +122,13 @@ describeAsRoot('the live switch on trial (init --apply-network): confirmed, or p
     expect(activated.status).toBe(0)
     expect(linkExists('xenbr0')).toBe(true)
     expect(await waitFor(() => existsSync(inTree(OUTCOME)), SECONDS * 1000 + 15_000)).toBe(true)
-    expect(JSON.parse(readFileSync(inTree(OUTCOME), 'utf8'))).toEqual({reverted: true, problems: []})
+    expect(JSON.parse(readFileSync(inTree(OUTCOME), 'utf8'))).toEqual({problems: []})
     expectUplinkRestored()
     // The revert is a run of its own, with the bridged file backed up (rollback could redo it).
     expect(journalKinds().filter((entry) => entry.kind === 'run-start').map((entry) => entry.command)).toEqual(['init', 'network-revert'])
     const late = spawnSync(process.execPath, [cli, 'confirm-network', '--root', root], {encoding: 'utf8'})
     expect(late.status).toBe(1)
-    expect(late.stderr).toMatch(/too late: the switch to xenbr0 was put back at its deadline/)
+    expect(late.stderr).toMatch(/too late: the switch to xenbr0 is put back/)
   })
 
   test.each([
@@ -134,7 +139,7 @@ describeAsRoot('the live switch on trial (init --apply-network): confirmed, or p
     expect(activated.status).toBe(0)
     const started = Date.now()
     expect(await settleNetworkTrial(new Host(root), new AnsweringPrompter(answer))).toBe(note)
-    expect(readFileSync(inTree(`${TRIAL}.decided`), 'utf8')).toBe(`${decision}\n`)
+    expect(readFileSync(inTree(DECISION), 'utf8')).toBe(`${decision}\n`)
     // Settled by the answer, not by the deadline.
     expect(Date.now() - started).toBeLessThan(SECONDS * 1000)
     if (answer) expect(globalAddresses('xenbr0')).toEqual(['10.77.0.2/24', '10.77.0.3/24', '2001:db8:77::2/64'])
@@ -142,18 +147,72 @@ describeAsRoot('the live switch on trial (init --apply-network): confirmed, or p
   })
 
   test('a switch that cannot be put on trial (its record cannot be written) is put back at once: exit 1, the uplink as it was', async () => {
-    const unwritable = inTree(INTERFACES)
-    const argv = activationArgv().map((word) => (word === root ? unwritable : word))
-    const activated = spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...argv], {encoding: 'utf8'})
+    // /run/xensetup a file: the trial's record has nowhere to go.
+    mkdirSync(inTree('/run'))
+    writeFileSync(inTree('/run/xensetup'), '')
+    const activated = spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv()], {encoding: 'utf8'})
     expect(activated.status).toBe(1)
     expect(activated.stderr).toMatch(/^the switch could not be put on trial \(.*\); xsup0 was restored\n$/)
     expectNetworkRestored()
   })
 
+  test('confirmed from another session while init\'s prompt is open: the prompt\'s "no" does not undo it', async () => {
+    expect(spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv()]).status).toBe(0)
+    expect(spawnSync(process.execPath, [cli, 'confirm-network', '--root', root]).status).toBe(0)
+    expect(await settleNetworkTrial(new Host(root), new AnsweringPrompter(false))).toBe("kept: xenbr0 carries xsup0's network")
+    expect(globalAddresses('xenbr0')).toEqual(['10.77.0.2/24', '10.77.0.3/24', '2001:db8:77::2/64'])
+  })
+
+  test('the run lock held at the deadline: the network goes back at once, the files stay and the outcome says why', async () => {
+    // A run of another xensetup, alive (this test process), holding the target's lock for the whole trial.
+    const lock = new RunLock(new Host(root), new Host('/'))
+    expect('acquired' in lock.acquire('init')).toBe(true)
+    try {
+      expect(spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv()]).status).toBe(0)
+      // The network is put back at the deadline, before the lock wait (a minute) ends.
+      // The last command the revert runs: the IPv6 default route back on the uplink.
+      expect(await waitFor(() => routesVia('-6', UPLINK).length > 0, SECONDS * 1000 + 10_000)).toBe(true)
+      expectNetworkRestored()
+      expect(readFileSync(inTree(INTERFACES), 'utf8')).toBe(BRIDGED)
+    } finally {
+      lock.release()
+    }
+    expect(await waitFor(() => existsSync(inTree(OUTCOME)), 10_000)).toBe(true)
+    // Released within the reverter's wait: it takes the lock and puts the file back too.
+    expect(JSON.parse(readFileSync(inTree(OUTCOME), 'utf8'))).toEqual({problems: []})
+    expect(readFileSync(inTree(INTERFACES), 'utf8')).toBe(BEFORE)
+  })
+
+  test('a file edited during the trial is not overwritten by the revert: kept, and named in the outcome', async () => {
+    expect(spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv()]).status).toBe(0)
+    const edited = `${BRIDGED}# the admin's own line\n`
+    writeFileSync(inTree(INTERFACES), edited)
+    expect(await waitFor(() => existsSync(inTree(OUTCOME)), SECONDS * 1000 + 15_000)).toBe(true)
+    expectNetworkRestored()
+    expect(readFileSync(inTree(INTERFACES), 'utf8')).toBe(edited)
+    expect(JSON.parse(readFileSync(inTree(OUTCOME), 'utf8'))).toEqual({problems: [`${inTree(INTERFACES)} changed since the switch wrote it: left as it is`]})
+  })
+
+  test('a file the journal has no backup of: nothing is switched (exit 1), since it could not be put back', async () => {
+    const activated = spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv(), '/etc/network/interfaces.d/xenbr0'], {encoding: 'utf8'})
+    expect(activated.status).toBe(1)
+    expect(activated.stderr).toBe(`${inTree('/etc/network/interfaces.d/xenbr0')} has no backup in the journal's last run, so it could not be put back\n`)
+    expect(linkExists('xenbr0')).toBe(false)
+    expect(existsSync(inTree(TRIAL))).toBe(false)
+  })
+
+  test('a journal line a killed run left half written does not stand in the way: the backups are read past it', async () => {
+    removeTree(root)
+    root = makeTree({[INTERFACES]: BEFORE, [JOURNAL]: '{"run":"20261201T000000Z-1","at":"2026-12-01T00:00:00Z","kind":"run-st'})
+    writeBridgedConfig()
+    expect(spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv()]).status).toBe(0)
+    expect(trial()).toMatchObject({files: [{path: INTERFACES, backup: expect.stringMatching(/^\/var\/lib\/xensetup\/backups\/.*\/etc\/network\/interfaces$/)}]})
+  })
+
   test('with --yes (no terminal) init only says how and by when to confirm', async () => {
     spawnSync('ip', ['netns', 'exec', HOST_NS, process.execPath, ...activationArgv()], {encoding: 'utf8'})
     expect(await settleNetworkTrial(new Host(root), new Prompter(false))).toMatch(/^xenbr0 carries xsup0's network on trial: it is put back at .* unless you run `xensetup confirm-network` \(from a new SSH session/)
-    expect(existsSync(inTree(`${TRIAL}.decided`))).toBe(false)
+    expect(existsSync(inTree(DECISION))).toBe(false)
   })
 
   test.each(['SIGKILL', 'SIGHUP'] as const)('the session that ran it killed (%s, the whole process group): the detached reverter still puts it back', async (signal) => {

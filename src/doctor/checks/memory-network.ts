@@ -65,13 +65,15 @@ bridge device xenbr0" / "unable to add nic devices". xensetup init builds xenbr0
 next reboot, and then the guests lose their network, or the host its address. The running bridge, its NIC port and
 its MAC are compared with what the network stack's own files (ifupdown, netplan, systemd-networkd, NetworkManager)
 will bring up: doctor plans the bridge step for that NIC as \`xensetup init --only bridge\` would, and any file it
-would write is a difference. The bridge must also carry its NIC's MAC, or DHCP hands it another address.`,
+would write is a difference. A bridge configured by hand in another correct form warns too: the check cannot tell
+every form apart, so it says what init would rewrite. The bridge must also carry its NIC's MAC, or DHCP hands it
+another address.`,
     run: ({bridgeNextBoot: found}) => {
       if (!found) return skip('no running bridge with one NIC port to compare with the configuration')
       const {bridge, uplink, stack} = found
       if (found.unjudged) return warn(`${bridge} over ${uplink} runs now, but whether it comes back cannot be told: ${found.unjudged}`, null)
       if (found.differs.length > 0) {
-        return warn(`${bridge} over ${uplink} runs now, but the ${stack} configuration does not bring it back as it is at the next boot (init would write ${found.differs.join(', ')})`, 'xensetup init --only bridge   # --dry-run first shows the difference')
+        return warn(`${bridge} over ${uplink} runs now, but the ${stack} configuration is not what init writes for it (init would rewrite ${found.differs.join(', ')}): it may not bring ${bridge} back at the next boot`, 'xensetup init --only bridge --dry-run   # shows the difference; without --dry-run it writes it')
       }
       if (found.mac !== null && found.uplinkMac !== null && found.mac.toLowerCase() !== found.uplinkMac.toLowerCase()) {
         return warn(`${bridge} runs with MAC ${found.mac}, not its port ${uplink}'s ${found.uplinkMac}, which the configuration gives it at the next boot: the DHCP lease may change then`, `ip link set dev ${bridge} address ${found.uplinkMac}`)

@@ -7,13 +7,17 @@
  * uplink and the configuration FILEs (the bridge step's, backed up by this run) back after the given
  * seconds unless it is confirmed. --root names the target whose files those are (the tests' trees).
  */
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {selfCommand} from '../../assets.js'
 import {HELPERS} from '../../host/helpers.js'
 import {Host} from '../../host/host.js'
 import {ExecaRunner} from '../../host/runner.js'
 import {activateBridge, readUplink, restoreUplink} from './activate.js'
-import {DECISION, type NetworkTrial, OUTCOME, backupsOf, writeTrial} from './trial.js'
+import {type NetworkTrial, READY, backupsOf, clearTrial, readTrial, writeTrial} from './trial.js'
+
+/** How long the reverter may take to start and read the trial before the switch is called off. */
+const READY_WAIT_MS = 15_000
 
 export async function activateBridgeCommand(args: string[]): Promise<void> {
   const [uplink, bridge, seconds, ...rest] = args
@@ -28,11 +32,16 @@ export async function activateBridgeCommand(args: string[]): Promise<void> {
   }
   const runner = new ExecaRunner((argv) => process.stdout.write(`$ ${argv.join(' ')}\n`))
   try {
+    const host = new Host(root)
+    const earlier = readTrial(host)?.reverterPid
+    if (earlier !== undefined && isReverter(earlier)) throw new Error(`an earlier switch's reverter (pid ${earlier}) is still at work; nothing was changed`)
+    // Known before the network moves: a file that could not be put back would make a switch with no way back.
+    const trialFiles = backupsOf(host, files)
     const state = await readUplink(runner, uplink)
     await activateBridge(runner, bridge, state)
     const deadline = Date.now() + revertAfter * 1000
     try {
-      startTrial(new Host(root), {bridge, uplink: state, deadline, files}, root)
+      await startTrial(host, {bridge, uplink: state, deadline, files: trialFiles}, root)
     } catch (error) {
       // No switch without its way back: the uplink is put back at once.
       const failures = await restoreUplink(runner, bridge, state)
@@ -47,18 +56,37 @@ export async function activateBridgeCommand(args: string[]): Promise<void> {
 
 /**
  * The trial's record, then its reverter, in a session of its own (setsid) with no terminal: a hangup of
- * the admin's SSH session, or init and this helper killed, does not reach it.
+ * the admin's SSH session, or init and this helper killed, does not reach it. The trial stands once the
+ * reverter says it has read it; otherwise it is removed and the reverter stopped.
  */
-function startTrial(host: Host, {files, ...trial}: Omit<NetworkTrial, 'files'> & {files: string[]}, root: string): void {
-  // A new trial: what an earlier one decided is no answer for this one.
-  host.remove(DECISION)
-  host.remove(OUTCOME)
-  const record = {...trial, files: backupsOf(host, files)}
-  writeTrial(host, record)
+async function startTrial(host: Host, trial: NetworkTrial, root: string): Promise<void> {
+  clearTrial(host)
+  writeTrial(host, trial)
   const [file, ...prefix] = selfCommand()
   const child = spawn(file, [...prefix, HELPERS.networkRevert, ...(root === '/' ? [] : ['--root', root])], {detached: true, stdio: 'ignore'})
-  child.on('error', () => {})
-  if (child.pid === undefined) throw new Error(`${file} could not be started as the reverter`)
+  let failed: Error | undefined
+  child.on('error', (error) => (failed = error))
+  try {
+    await reverterReady(host, child, () => failed)
+  } catch (error) {
+    child.kill('SIGKILL')
+    clearTrial(host)
+    throw error
+  }
   child.unref()
-  writeTrial(host, {...record, reverterPid: child.pid})
+  writeTrial(host, {...trial, reverterPid: child.pid})
+}
+
+async function reverterReady(host: Host, child: ChildProcess, failed: () => Error | undefined): Promise<void> {
+  for (const until = Date.now() + READY_WAIT_MS; !host.exists(READY); await sleep(50)) {
+    const error = failed()
+    if (error) throw new Error(`the reverter could not be started: ${error.message}`)
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the reverter ended before it read the trial (${child.exitCode ?? child.signalCode})`)
+    if (Date.now() > until) throw new Error(`the reverter did not start within ${READY_WAIT_MS / 1000} s`)
+  }
+}
+
+/** A process that is still the reverter (its pid not yet reused by another program). */
+function isReverter(pid: number): boolean {
+  return new Host('/').read(`/proc/${pid}/cmdline`)?.includes(HELPERS.networkRevert) === true
 }

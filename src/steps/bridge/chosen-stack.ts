@@ -9,13 +9,19 @@ export interface ChosenStack {
   packages: string[]
 }
 
+/** Debian's ifupdown service: enabled by the package itself, so no sign of another tool. */
+const DEFAULT_STACK_SERVICES = new Set(['networking'])
+
 /**
- * The target's own stack; under --root, a target with none (a minbase or container-made image) gets
- * the one its distro's installer would have set up. A running host always keeps its own: whatever
- * gives it its address now is unknown, and writing a second configuration could cut it off.
+ * The target's own stack; under --root, a target with none at all (a minbase or container-made image:
+ * no configuration and no network service enabled) gets the one its distro's installer would have set
+ * up. A target whose enabled service configures the network from elsewhere (networkd or NetworkManager
+ * fed at first boot) would get two tools fighting over the NIC, and a running host always keeps its
+ * own: whatever gives it its address now is unknown, and writing a second configuration could cut it off.
  */
 export function chosenStack({facts, options, profile}: Pick<InitContext, 'facts' | 'options' | 'profile'>): ChosenStack {
-  const found = facts.network.stack
-  if (found !== 'unknown' || !options.offline || !profile.network) return {stack: found, byDefault: false, packages: []}
+  const {stack, services} = facts.network
+  const nothing = stack === 'unknown' && services.every((service) => DEFAULT_STACK_SERVICES.has(service))
+  if (!nothing || !options.offline || !profile.network) return {stack, byDefault: false, packages: []}
   return {stack: profile.network.default, byDefault: true, packages: profile.network.packages}
 }

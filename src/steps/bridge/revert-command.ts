@@ -1,34 +1,51 @@
 /**
  * `xensetup __network-revert [--root DIR]`: the reverter of a live switch on trial (trial.ts), started
  * detached by the activation. It waits for the deadline or a decision; unless the switch was confirmed,
- * it puts the uplink's addresses, routes and configuration files back, and writes what it did.
+ * it puts the uplink's addresses, routes and configuration files back, and writes what it did. Nothing
+ * it fails to record (a decision, the lock, the journal) keeps it from putting the network back.
  */
+import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {RunLock} from '../../engine/lock.js'
 import {Host} from '../../host/host.js'
 import {ExecaRunner} from '../../host/runner.js'
-import {OUTCOME, decide, readDecision, readTrial, revertTrial} from './trial.js'
+import {OUTCOME, READY, decide, readDecision, readTrial, revertTrial} from './trial.js'
 
 const POLL_MS = 250
 /** How long the file restore waits for a run that holds the lock; the network itself is put back at once. */
 const LOCK_WAIT_MS = 60_000
+const PRIVATE = {mode: 0o600, uid: 0, gid: 0}
 
 export async function networkRevertCommand(args: string[]): Promise<void> {
   const host = new Host(args[0] === '--root' && args[1] ? args[1] : '/')
   const trial = readTrial(host)
   if (!trial) return
-  while (readDecision(host) === undefined && Date.now() < trial.deadline) await sleep(POLL_MS)
-  if (decide(host, 'revert') === 'confirmed') return
+  host.write(READY, `${process.pid}\n`, 'utf8', PRIVATE)
+  // The wait runs on the monotonic clock: a wall clock stepped by NTP must not move the revert.
+  const until = performance.now() + (trial.deadline - Date.now())
+  while (performance.now() < until && undecided(host)) await sleep(POLL_MS)
+  if (attempt(() => decide(host, 'revert').decision) === 'confirmed') return
   const lock = new RunLock(host, new Host('/'))
-  const waitUntil = Date.now() + LOCK_WAIT_MS
-  let locked = 'acquired' in lock.acquire('network-revert')
+  const take = () => attempt(() => 'acquired' in lock.acquire('network-revert')) === true
+  let locked = false
   const outcome = await revertTrial(host, new ExecaRunner(), trial, async () => {
-    while (!locked && Date.now() < waitUntil) {
-      await sleep(POLL_MS)
-      locked = 'acquired' in lock.acquire('network-revert')
-    }
+    const waitUntil = performance.now() + LOCK_WAIT_MS
+    for (locked = take(); !locked && performance.now() < waitUntil; locked = take()) await sleep(POLL_MS)
     return locked
   })
-  if (locked) lock.release()
-  host.write(OUTCOME, `${JSON.stringify(outcome)}\n`, 'utf8', {mode: 0o600, uid: 0, gid: 0})
+  if (locked) attempt(() => lock.release())
+  attempt(() => host.write(OUTCOME, `${JSON.stringify(outcome)}\n`, 'utf8', PRIVATE))
+}
+
+function undecided(host: Host): boolean {
+  return attempt(() => readDecision(host)) === undefined
+}
+
+/** What `work` returns, or undefined when it throws: the reverter has no one to report an error to. */
+function attempt<T>(work: () => T): T | undefined {
+  try {
+    return work()
+  } catch {
+    return undefined
+  }
 }

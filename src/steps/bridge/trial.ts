@@ -1,6 +1,7 @@
-import {JOURNAL, Journal, fileHash} from '../../engine/journal.js'
+import {JOURNAL, Journal, type JournalEntry, fileHash} from '../../engine/journal.js'
 import type {Host} from '../../host/host.js'
 import {type CommandRunner, displayArgv, outputTail} from '../../host/runner.js'
+import {readRuns} from '../../journal/runs.js'
 import {VERSION} from '../../version.js'
 import {type UplinkState, rollbackCommands} from './activate.js'
 
@@ -11,28 +12,40 @@ import {type UplinkState, rollbackCommands} from './activate.js'
  * configuration; the files here live in the target (its Host), like the journal.
  */
 export const TRIAL = '/run/xensetup/network-trial.json'
-/** Made with O_EXCL by whichever comes first, confirmation or revert: the other then finds it decided. */
+/** Made with O_EXCL by whichever decides first, confirmation or revert; the other then reads DECISION. */
+const CLAIM = `${TRIAL}.claim`
+/** The decision, written whole (atomically) by the claim's holder. */
 export const DECISION = `${TRIAL}.decided`
+/** The reverter is running and has read the trial. */
+export const READY = `${TRIAL}.ready`
+/** What the reverter did. */
+export const OUTCOME = `${TRIAL}.outcome`
+
+const PRIVATE = {mode: 0o600, uid: 0, gid: 0}
+
+export interface TrialFile {
+  path: string
+  /** The backup of what the file was before the switching run wrote it; null: there was no file. */
+  backup: string | null
+  /** sha256 of what that run left there: a file changed since is not overwritten. */
+  written: string | null
+}
 
 export interface NetworkTrial {
   bridge: string
   uplink: UplinkState
   /** When the reverter acts unless the switch was confirmed (ms since the epoch). */
   deadline: number
-  /** The configuration files the bridge step wrote, each with the backup of what it was (null: no file). */
-  files: Array<{path: string; backup: string | null}>
+  files: TrialFile[]
   reverterPid?: number
 }
 
 export type Decision = 'confirmed' | 'revert'
 
-/** What the reverter did, written beside the trial when it is done. */
+/** Commands, files or journal writes that failed in a revert: empty when everything is as before the switch. */
 export interface RevertOutcome {
-  reverted: boolean
-  /** Commands or files that could not be put back: the uplink may need a hand. */
   problems: string[]
 }
-export const OUTCOME = `${TRIAL}.outcome`
 
 export function readTrial(host: Host): NetworkTrial | undefined {
   const text = host.read(TRIAL)
@@ -40,31 +53,47 @@ export function readTrial(host: Host): NetworkTrial | undefined {
 }
 
 export function writeTrial(host: Host, trial: NetworkTrial): void {
-  host.write(TRIAL, `${JSON.stringify(trial, null, 2)}\n`, 'utf8', {mode: 0o600, uid: 0, gid: 0})
+  host.write(TRIAL, `${JSON.stringify(trial, null, 2)}\n`, 'utf8', PRIVATE)
+}
+
+/** A new trial: whatever an earlier one decided, and its reverter's marks, are no answer for this one. */
+export function clearTrial(host: Host): void {
+  for (const file of [CLAIM, DECISION, READY, OUTCOME, TRIAL]) host.remove(file)
 }
 
 export function readDecision(host: Host): Decision | undefined {
   return host.read(DECISION)?.trim() as Decision | undefined
 }
 
-/** Records `decision` unless the trial was decided already; the decision that stands. */
-export function decide(host: Host, decision: Decision): Decision {
-  if (host.createExclusive(DECISION, `${decision}\n`, 0o600)) return decision
-  return readDecision(host) ?? decision
+/**
+ * Records `decision` unless the trial was decided already. The decision that stands, and whether it is
+ * this call's; undefined when a claim's holder never wrote its decision (it was killed in between).
+ */
+export function decide(host: Host, decision: Decision): {decision: Decision | undefined; ours: boolean} {
+  if (host.createExclusive(CLAIM, `${process.pid}\n`, 0o600)) {
+    host.write(DECISION, `${decision}\n`, 'utf8', PRIVATE)
+    return {decision, ours: true}
+  }
+  // The holder writes its decision right after its claim.
+  for (let tries = 0; tries < 20; tries++) {
+    const standing = readDecision(host)
+    if (standing !== undefined) return {decision: standing, ours: false}
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50)
+  }
+  return {decision: undefined, ours: false}
 }
 
-/**
- * Confirms the switch on trial, unless the reverter decided first: 'confirmed' (journaled as a run of its
- * own), 'reverted', or 'none' when no switch is on trial.
- */
-export function confirmTrial(host: Host, args: string[]): 'confirmed' | 'reverted' | 'none' {
+/** Confirms the switch on trial unless the reverter decided first; a confirmation of its own is journaled. */
+export function confirmTrial(host: Host, via: 'terminal' | 'command'): Decision | undefined {
   const trial = readTrial(host)
-  if (!trial) return 'none'
-  if (!host.createExclusive(DECISION, 'confirmed\n', 0o600)) return readDecision(host) === 'confirmed' ? 'confirmed' : 'reverted'
-  const journal = new Journal(host, undefined, {command: 'confirm-network', args, version: VERSION, root: host.root, pid: process.pid})
-  journal.record({kind: 'network-confirmed', bridge: trial.bridge, uplink: trial.uplink.name})
-  journal.record({kind: 'run-end', result: 'ok', durationMs: 0})
-  return 'confirmed'
+  if (!trial) return undefined
+  const {decision, ours} = decide(host, 'confirmed')
+  if (decision === 'confirmed' && ours) {
+    const journal = new Journal(host, undefined, {command: 'confirm-network', args: [], version: VERSION, root: host.root, pid: process.pid})
+    journal.record({kind: 'network-confirmed', bridge: trial.bridge, uplink: trial.uplink.name, via})
+    journal.record({kind: 'run-end', result: 'ok', durationMs: 0})
+  }
+  return decision
 }
 
 export function readOutcome(host: Host): RevertOutcome | undefined {
@@ -73,52 +102,92 @@ export function readOutcome(host: Host): RevertOutcome | undefined {
 }
 
 /**
- * The configuration files to put back, each with its backup: every file's latest journal entry, which
- * is the run that is switching now (it holds the run lock and has just written them).
+ * The configuration files to put back: what the switching run (the journal's last, which holds the
+ * lock and has just written them) backed up first and left last. A file it has no entry for cannot be
+ * put back, so the switch is not made.
  */
-export function backupsOf(host: Host, paths: string[]): NetworkTrial['files'] {
-  const latest = new Map<string, string | null>()
-  for (const line of (host.read(JOURNAL) ?? '').split('\n')) {
-    if (!line.trim()) continue
-    const entry = JSON.parse(line) as {kind?: string; path?: string; backup?: string | null}
-    if (entry.kind === 'file' && entry.path && paths.includes(entry.path)) latest.set(entry.path, entry.backup ?? null)
-  }
-  return paths.filter((target) => latest.has(target)).map((target) => ({path: target, backup: latest.get(target) ?? null}))
+export function backupsOf(host: Host, paths: string[]): TrialFile[] {
+  const entries = (readRuns(host).at(-1)?.entries ?? []).filter((entry) => entry.kind === 'file')
+  return paths.map((target) => {
+    const of = entries.filter((entry) => entry.path === target)
+    if (of.length === 0) throw new Error(`${host.display(target)} has no backup in the journal's last run, so it could not be put back`)
+    return {path: target, backup: of[0].backup, written: of.at(-1)?.sha256 ?? null}
+  })
 }
 
 /**
- * The revert: the uplink out of the bridge, the bridge gone, the uplink's addresses and routes back, then
- * the configuration files as they were before the switch, when `mayRestoreFiles` (the run lock) allows. A run of its own in the journal ("network-revert"),
- * whose backups of the bridge's files let `rollback` redo the switch's configuration.
+ * The revert: every command that puts the uplink back (out of the bridge, the bridge gone, its addresses
+ * and routes), each tried whatever the others did, since they are what keeps the admin out; then the
+ * configuration files as they were before the switch, when `mayRestoreFiles` (the run lock) allows and
+ * the switch's text is still there. A run of its own in the journal ("network-revert"), written as far
+ * as the journal can be written: its backups of the bridged files let `rollback` redo them.
  */
 export async function revertTrial(host: Host, runner: CommandRunner, trial: NetworkTrial, mayRestoreFiles: () => Promise<boolean>): Promise<RevertOutcome> {
   const started = Date.now()
-  const journal = new Journal(host, undefined, {command: 'network-revert', args: [], version: VERSION, root: host.root, pid: process.pid})
   const problems: string[] = []
+  const ran: JournalEntry[] = []
   for (const argv of rollbackCommands(trial.bridge, trial.uplink, true)) {
-    const started = Date.now()
+    const commandStarted = Date.now()
     const result = await runner.run(argv)
-    journal.record({step: 'bridge', kind: 'command', argv, exitCode: result.exitCode, durationMs: Date.now() - started, backups: {}})
+    ran.push({step: 'bridge', kind: 'command', argv, exitCode: result.exitCode, durationMs: Date.now() - commandStarted, backups: {}})
     if (result.failed) problems.push(`${displayArgv(argv)}: ${outputTail(result, 3)}`)
   }
-  // The network first, at once: it is what keeps the admin out. The files only with the run lock.
-  const restoreFiles = await mayRestoreFiles()
-  if (!restoreFiles) problems.push(`the configuration files (${trial.files.map((file) => host.display(file.path)).join(', ')}) still bring ${trial.bridge} up at the next boot: another run held the lock`)
-  for (const {path: target, backup} of restoreFiles ? trial.files : []) {
-    try {
-      const saved = journal.backup(target)
-      if (backup === null) {
-        host.remove(target)
-      } else {
-        const original = host.readFile(backup)
-        if (!original) throw new Error(`its backup ${backup} is gone`)
-        host.write(target, original.text, original.encoding, host.owner(backup) ?? {mode: 0o644, uid: 0, gid: 0})
-      }
-      journal.record({step: 'bridge', kind: 'file', path: target, backup: saved, created: saved === null && backup !== null, ...(backup === null ? {removed: true as const} : {}), sha256: fileHash(host, target)})
-    } catch (error) {
-      problems.push(`${host.display(target)}: ${(error as Error).message}`)
-    }
+  const journal = new BestEffortJournal(host)
+  for (const entry of ran) journal.record(entry)
+  if (await mayRestoreFiles()) {
+    for (const file of trial.files) restoreFile(host, file, journal, problems)
+  } else {
+    problems.push(`the configuration files (${trial.files.map((file) => host.display(file.path)).join(', ')}) still bring ${trial.bridge} up at the next boot: another run held the lock`)
   }
   journal.record({kind: 'run-end', result: problems.length === 0 ? 'ok' : 'failed', durationMs: Date.now() - started})
-  return {reverted: true, problems}
+  if (journal.problem) problems.push(`${host.display(JOURNAL)} could not be written: ${journal.problem}`)
+  return {problems}
+}
+
+function restoreFile(host: Host, {path: target, backup, written}: TrialFile, journal: BestEffortJournal, problems: string[]): void {
+  try {
+    if (fileHash(host, target) !== written) {
+      problems.push(`${host.display(target)} changed since the switch wrote it: left as it is`)
+      return
+    }
+    const saved = journal.backup(target)
+    if (backup === null) {
+      host.remove(target)
+    } else {
+      const original = host.readFile(backup)
+      if (!original) throw new Error(`its backup ${backup} is gone`)
+      host.write(target, original.text, original.encoding, host.owner(backup) ?? {mode: 0o644, uid: 0, gid: 0})
+    }
+    journal.record({step: 'bridge', kind: 'file', path: target, backup: saved, created: saved === null && backup !== null, ...(backup === null ? {removed: true as const} : {}), sha256: fileHash(host, target)})
+  } catch (error) {
+    problems.push(`${host.display(target)}: ${(error as Error).message}`)
+  }
+}
+
+/** The revert's journal: a full disk or a damaged journal must not stop the network going back. */
+class BestEffortJournal {
+  problem: string | undefined
+  private readonly journal: Journal
+
+  constructor(host: Host) {
+    this.journal = new Journal(host, undefined, {command: 'network-revert', args: [], version: VERSION, root: host.root, pid: process.pid})
+  }
+
+  record(entry: JournalEntry): void {
+    this.attempt(() => this.journal.record(entry))
+  }
+
+  /** The bridged version's backup path; null when there is none (no file, or it could not be made). */
+  backup(target: string): string | null {
+    return this.attempt(() => this.journal.backup(target)) ?? null
+  }
+
+  private attempt<T>(write: () => T): T | undefined {
+    try {
+      return write()
+    } catch (error) {
+      this.problem ??= (error as Error).message
+      return undefined
+    }
+  }
 }

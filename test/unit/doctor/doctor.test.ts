@@ -145,7 +145,7 @@ describe('what the checks say', () => {
     }
   })
 
-  test('every check has an explanation, and ids are unique', async () => {
+  test('every check has an explanation, and ids are unique', () => {
     expect(new Set(CATALOGUE.map((c) => c.id)).size).toBe(CATALOGUE.length)
     for (const c of CATALOGUE) expect(c.explain.length).toBeGreaterThan(80)
   })

@@ -4,8 +4,7 @@ import {networkChecks} from '../../../src/doctor/checks/memory-network.js'
 import {gatherFacts} from '../../../src/facts/index.js'
 import {Host} from '../../../src/host/host.js'
 import {MAC, OS, bridgeInSysfs, nic, systemdWith, treeFor} from '../../fixtures/bridge/host.js'
-import {writeTreeFile} from '../../lib/tree.js'
-import {removeTree} from '../../lib/tree.js'
+import {removeTree, writeTreeFile} from '../../lib/tree.js'
 
 const BRIDGED = `auto lo\niface lo inet loopback\n\niface eno1 inet manual\n\nauto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports eno1\n    bridge_hw ${MAC}\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`
 
@@ -35,13 +34,13 @@ describe('doctor network.next_boot: the running bridge against what the configur
     expect(outcome).toEqual({status: 'pass', detail: 'the ifupdown configuration brings xenbr0 back over eno1 with its MAC'})
   })
 
-  test('a bridge made by hand while the uplink is still configured for DHCP is a warning naming what init would write', async () => {
+  test('a bridge made by hand while the uplink is still configured for DHCP is a warning naming what init would rewrite', async () => {
     root = bridgedHost({'/etc/network/interfaces': 'auto lo\niface lo inet loopback\n\nallow-hotplug eno1\niface eno1 inet dhcp\n'})
     const {outcome} = await nextBoot(root)
     expect(outcome).toMatchObject({
       status: 'warn',
-      detail: 'xenbr0 over eno1 runs now, but the ifupdown configuration does not bring it back as it is at the next boot (init would write /etc/network/interfaces)',
-      fix: expect.stringMatching(/^xensetup init --only bridge/),
+      detail: 'xenbr0 over eno1 runs now, but the ifupdown configuration is not what init writes for it (init would rewrite /etc/network/interfaces): it may not bring xenbr0 back at the next boot',
+      fix: expect.stringMatching(/^xensetup init --only bridge --dry-run/),
     })
   })
 

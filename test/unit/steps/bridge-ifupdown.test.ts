@@ -180,7 +180,7 @@ describe('bridge step on ifupdown', () => {
 
   test('a target with no network tool at all under --root: the distro\'s default, ifupdown on DHCP, in a new file that installing ifupdown first leads to as well', async () => {
     root = treeFor(OS.debian, {})
-    const options = {uplink: 'enp0s3', offline: true}
+    const options = {uplink: 'enp0s3', offline: true, steps: ['packages', 'bridge']}
     const postinst = '# interfaces(5) file used by ifup(8) and ifdown(8)\n# Include files from /etc/network/interfaces.d:\nsource /etc/network/interfaces.d/*\n'
     const bridged = `${postinst}\niface enp0s3 inet manual\n\nauto xenbr0\niface xenbr0 inet dhcp\n    bridge_ports enp0s3\n    bridge_hw enp0s3\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n`
     const plan = await bridgeStep.plan(liveContext(root, options))

@@ -58,6 +58,28 @@ describe('bridge step: stacks xensetup does not write', () => {
   })
 })
 
+describe('bridge step: a --root target with no network tool', () => {
+  const offline = (root: string, options = {}) => liveContext(root, {offline: true, ...options})
+
+  test('a service that configures the network from elsewhere (networkd fed at first boot) gets no second tool: refused, naming it', async () => {
+    root = treeFor(OS.debian, systemdWith('systemd-networkd'))
+    await expect(bridgeStep.plan(offline(root))).rejects.toThrow(/configures eno1 \(enabled at boot: systemd-networkd\)/)
+  })
+
+  test('without the packages step the default stack would never be installed: refused', async () => {
+    root = treeFor(OS.debian, {})
+    await expect(bridgeStep.plan(offline(root, {steps: ['bridge']}))).rejects.toThrow(
+      new StepFailure("the target has no network tool; Debian GNU/Linux's default, ifupdown, needs ifupdown, isc-dhcp-client, which only the packages step installs: run it too, or skip this step with --skip bridge"),
+    )
+    await expect(bridgeStep.plan(offline(root, {steps: ['packages', 'bridge']}))).resolves.toMatchObject({state: expect.stringMatching(/^no network tool in the target/)})
+  })
+
+  test('a family whose installer default xensetup does not write (Ubuntu: netplan) is refused, saying so', async () => {
+    root = treeFor(OS.ubuntu, {})
+    await expect(bridgeStep.plan(offline(root))).rejects.toThrow(/\(no network service is enabled at boot either\), and Ubuntu has no default stack xensetup writes/)
+  })
+})
+
 describe('bridge step: the running network', () => {
   test('without --apply-network the step only writes configuration; with it, the live move is planned', async () => {
     root = debian()
