@@ -78,6 +78,7 @@ export function collectNetwork(files: HostFiles, services: ServiceFiles, family:
     .list('/sys/class/net')
     .filter((name) => files.value(`/sys/class/net/${name}/type`) !== arphrdLoopback && name !== 'lo')
     .map((name) => describeInterface(files, name))
+  let enabled: string[] | undefined
   const stack = chooseNetworkStack({
     family,
     netplanFiles: files.list('/etc/netplan').filter((name) => name.endsWith('.yaml')),
@@ -95,7 +96,11 @@ export function collectNetwork(files: HostFiles, services: ServiceFiles, family:
     stack,
     uplink:
       parseDefaultRoute(files.read('/proc/net/route') ?? '') ?? parseIpv6DefaultRoute(files.read('/proc/net/ipv6_route') ?? ''),
-    services: NETWORK_SERVICES.filter((service) => services.isEnabled(service)),
+    // Asked only when no stack is recognised (and for doctor --json): eight services' unit lookups spared at start-up.
+    get services() {
+      enabled ??= NETWORK_SERVICES.filter((service) => services.isEnabled(service))
+      return enabled
+    },
     interfaces,
     bridges: interfaces.filter((iface) => iface.isBridge).map((iface) => iface.name),
   }

@@ -6,6 +6,7 @@ import {HostFiles} from '../facts/files.js'
 import {detectInit} from '../facts/init.js'
 import {gatherBlockFacts, gatherFacts} from '../facts/index.js'
 import type {Facts} from '../facts/types.js'
+import {HELPERS} from '../host/helpers.js'
 import type {Host} from '../host/host.js'
 import type {InitContext, InitOptions} from '../steps/context.js'
 import {selectSteps} from '../steps/index.js'
@@ -57,8 +58,9 @@ export async function runInit(target: Host, flags: InitRunFlags, json: boolean, 
       return {steps, contextFor, current: asker.interactive || plan?.kept ? undefined : contextOf(facts)}
     },
   })
-  // Settled after the run, its lock released: the reverter takes the lock to put files back.
-  const switched = flags['apply-network'] && document.mode === 'apply' && document.steps.some((step) => step.id === 'bridge' && step.status === 'changed')
+  // Settled after the run, its lock released: the reverter takes the lock to put files back. Only a switch
+  // this run made: an earlier trial's files stay in /run until the reboot.
+  const switched = document.steps.some((step) => step.id === 'bridge' && step.status === 'changed' && step.changes.some((change) => change.kind === 'command' && change.argv.includes(HELPERS.activateBridge)))
   const note = switched ? await settleNetworkTrial(target, prompter) : undefined
   if (note) {
     document.notices.push(note)

@@ -141,6 +141,9 @@ check_first_boot() {
   v="$(boot_fact 1 confirm | cut -d' ' -f1) confirmed=$(boot_fact 1 confirm-json | json_eval 'doc.confirmed') | $(boot_fact 1 trial-after-deadline)"
   r=0; [[ "$v" == "rc=0 confirmed=true | decided=confirmed outcome=none confirmed-in-journal=1" ]] || r=1
   assert "boot 1: xensetup confirm-network exits 0, and past the switch's deadline nothing was put back (checked after it)" $r "$v"
+  v="$(boot_fact 1 init-first-json | json_eval 'doc.notices.join(" | ")')"
+  r=0; [[ "$v" == *"xenbr0 carries $UPLINK's network on trial: it is put back at "*' unless you run `xensetup confirm-network`'* ]] || r=1
+  assert "boot 1: init --yes ends with a note naming the switch's deadline and how to confirm it" $r "$v"
   v="$(boot_fact 1 gateway)"
   r=0; [[ "$v" == *" answered" ]] || r=1
   assert "boot 1: the gateway answers over xenbr0" $r "$v"

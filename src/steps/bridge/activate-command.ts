@@ -13,7 +13,7 @@ import {selfCommand} from '../../assets.js'
 import {HELPERS} from '../../host/helpers.js'
 import {Host} from '../../host/host.js'
 import {ExecaRunner} from '../../host/runner.js'
-import {activateBridge, readUplink, restoreUplink} from './activate.js'
+import {activateBridge, readUplink, restoreUplink, restoredText} from './activate.js'
 import {type NetworkTrial, READY, backupsOf, clearTrial, readTrial, writeTrial} from './trial.js'
 
 /** How long the reverter may take to start and read the trial before the switch is called off. */
@@ -44,8 +44,7 @@ export async function activateBridgeCommand(args: string[]): Promise<void> {
       await startTrial(host, {bridge, uplink: state, deadline, files: trialFiles}, root)
     } catch (error) {
       // No switch without its way back: the uplink is put back at once.
-      const failures = await restoreUplink(runner, bridge, state)
-      throw new Error(`the switch could not be put on trial (${(error as Error).message}); ${failures.length === 0 ? `${uplink} was restored` : `restoring ${uplink} failed too:\n${failures.join('\n')}`}`)
+      throw new Error(`the switch could not be put on trial (${(error as Error).message}); ${restoredText(uplink, await restoreUplink(runner, bridge, state))}`)
     }
     process.stdout.write(`${bridge} now carries ${uplink}'s addresses and routes, on trial: put back at ${new Date(deadline).toISOString()} unless confirmed\n`)
   } catch (error) {

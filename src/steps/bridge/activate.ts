@@ -1,4 +1,4 @@
-import {type CommandRunner, displayArgv, outputTail} from '../../host/runner.js'
+import {type CommandRunner, type RunResult, displayArgv, outputTail} from '../../host/runner.js'
 
 export type Family = 'inet' | 'inet6'
 
@@ -143,21 +143,32 @@ export async function activateBridge(runner: CommandRunner, bridge: string, upli
       continue
     }
     const rollbackFailures = await rollBack(runner, rollbackCommands(bridge, uplink, completed > 0))
-    const outcome = rollbackFailures.length === 0 ? `${uplink.name} was restored` : `restoring ${uplink.name} failed too:\n${rollbackFailures.join('\n')}`
-    throw new ActivationFailed(`${displayArgv(argv)} failed: ${outputTail(result, 3)}; ${outcome}`, rollbackFailures)
+    throw new ActivationFailed(`${displayArgv(argv)} failed: ${outputTail(result, 3)}; ${restoredText(uplink.name, rollbackFailures)}`, rollbackFailures)
   }
 }
 
-/** Puts the uplink back after a completed activation (the bridge removed too); the commands that failed. */
-export async function restoreUplink(runner: CommandRunner, bridge: string, uplink: UplinkState): Promise<string[]> {
-  return rollBack(runner, rollbackCommands(bridge, uplink, true))
+/**
+ * Puts the uplink back after a completed activation (the bridge removed too); the commands that failed.
+ * `ran` hears of each command (the revert journals them).
+ */
+export async function restoreUplink(runner: CommandRunner, bridge: string, uplink: UplinkState, ran?: RanCommand): Promise<string[]> {
+  return rollBack(runner, rollbackCommands(bridge, uplink, true), ran)
+}
+
+export type RanCommand = (argv: string[], result: RunResult, durationMs: number) => void
+
+/** What a rollback did, for a message: "<uplink> was restored", or which commands failed. */
+export function restoredText(name: string, failures: string[]): string {
+  return failures.length === 0 ? `${name} was restored` : `restoring ${name} failed too:\n${failures.join('\n')}`
 }
 
 /** Runs every rollback command, even past a failure: each one restores a separate piece. */
-async function rollBack(runner: CommandRunner, commands: string[][]): Promise<string[]> {
+async function rollBack(runner: CommandRunner, commands: string[][], ran?: RanCommand): Promise<string[]> {
   const failures: string[] = []
   for (const argv of commands) {
+    const started = Date.now()
     const result = await runner.run(argv)
+    ran?.(argv, result, Date.now() - started)
     if (result.failed) failures.push(`${displayArgv(argv)}: ${outputTail(result, 3)}`)
   }
   return failures

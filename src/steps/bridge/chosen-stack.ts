@@ -20,8 +20,8 @@ const DEFAULT_STACK_SERVICES = new Set(['networking'])
  * own: whatever gives it its address now is unknown, and writing a second configuration could cut it off.
  */
 export function chosenStack({facts, options, profile}: Pick<InitContext, 'facts' | 'options' | 'profile'>): ChosenStack {
-  const {stack, services} = facts.network
-  const nothing = stack === 'unknown' && services.every((service) => DEFAULT_STACK_SERVICES.has(service))
+  const {stack} = facts.network
+  const nothing = stack === 'unknown' && facts.network.services.every((service) => DEFAULT_STACK_SERVICES.has(service))
   if (!nothing || !options.offline || !profile.network) return {stack, byDefault: false, packages: []}
   return {stack: profile.network.default, byDefault: true, packages: profile.network.packages}
 }

@@ -9,18 +9,17 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {RunLock} from '../../engine/lock.js'
 import {Host} from '../../host/host.js'
 import {ExecaRunner} from '../../host/runner.js'
-import {OUTCOME, READY, decide, readDecision, readTrial, revertTrial} from './trial.js'
+import {attempt, decide, markReady, readDecision, readTrial, revertTrial, writeOutcome} from './trial.js'
 
 const POLL_MS = 250
 /** How long the file restore waits for a run that holds the lock; the network itself is put back at once. */
 const LOCK_WAIT_MS = 60_000
-const PRIVATE = {mode: 0o600, uid: 0, gid: 0}
 
 export async function networkRevertCommand(args: string[]): Promise<void> {
   const host = new Host(args[0] === '--root' && args[1] ? args[1] : '/')
   const trial = readTrial(host)
   if (!trial) return
-  host.write(READY, `${process.pid}\n`, 'utf8', PRIVATE)
+  markReady(host)
   // The wait runs on the monotonic clock: a wall clock stepped by NTP must not move the revert.
   const until = performance.now() + (trial.deadline - Date.now())
   while (performance.now() < until && undecided(host)) await sleep(POLL_MS)
@@ -34,18 +33,9 @@ export async function networkRevertCommand(args: string[]): Promise<void> {
     return locked
   })
   if (locked) attempt(() => lock.release())
-  attempt(() => host.write(OUTCOME, `${JSON.stringify(outcome)}\n`, 'utf8', PRIVATE))
+  attempt(() => writeOutcome(host, outcome))
 }
 
 function undecided(host: Host): boolean {
   return attempt(() => readDecision(host)) === undefined
-}
-
-/** What `work` returns, or undefined when it throws: the reverter has no one to report an error to. */
-function attempt<T>(work: () => T): T | undefined {
-  try {
-    return work()
-  } catch {
-    return undefined
-  }
 }

@@ -1,9 +1,9 @@
 import {JOURNAL, Journal, type JournalEntry, fileHash} from '../../engine/journal.js'
 import type {Host} from '../../host/host.js'
-import {type CommandRunner, displayArgv, outputTail} from '../../host/runner.js'
+import type {CommandRunner} from '../../host/runner.js'
 import {readRuns} from '../../journal/runs.js'
 import {VERSION} from '../../version.js'
-import {type UplinkState, rollbackCommands} from './activate.js'
+import {type UplinkState, restoreUplink} from './activate.js'
 
 /**
  * A live switch to the bridge on trial, like `netplan try`: a process of its own (the reverter) puts the
@@ -96,6 +96,15 @@ export function confirmTrial(host: Host, via: 'terminal' | 'command'): Decision 
   return decision
 }
 
+/** The reverter's word that it runs and has read the trial: the activation waits for it. */
+export function markReady(host: Host): void {
+  host.write(READY, `${process.pid}\n`, 'utf8', PRIVATE)
+}
+
+export function writeOutcome(host: Host, outcome: RevertOutcome): void {
+  host.write(OUTCOME, `${JSON.stringify(outcome)}\n`, 'utf8', PRIVATE)
+}
+
 export function readOutcome(host: Host): RevertOutcome | undefined {
   const text = host.read(OUTCOME)
   return text === undefined ? undefined : (JSON.parse(text) as RevertOutcome)
@@ -124,14 +133,10 @@ export function backupsOf(host: Host, paths: string[]): TrialFile[] {
  */
 export async function revertTrial(host: Host, runner: CommandRunner, trial: NetworkTrial, mayRestoreFiles: () => Promise<boolean>): Promise<RevertOutcome> {
   const started = Date.now()
-  const problems: string[] = []
   const ran: JournalEntry[] = []
-  for (const argv of rollbackCommands(trial.bridge, trial.uplink, true)) {
-    const commandStarted = Date.now()
-    const result = await runner.run(argv)
-    ran.push({step: 'bridge', kind: 'command', argv, exitCode: result.exitCode, durationMs: Date.now() - commandStarted, backups: {}})
-    if (result.failed) problems.push(`${displayArgv(argv)}: ${outputTail(result, 3)}`)
-  }
+  const problems = await restoreUplink(runner, trial.bridge, trial.uplink, (argv, result, durationMs) => {
+    ran.push({step: 'bridge', kind: 'command', argv, exitCode: result.exitCode, durationMs, backups: {}})
+  })
   const journal = new BestEffortJournal(host)
   for (const entry of ran) journal.record(entry)
   if (await mayRestoreFiles()) {
@@ -174,20 +179,25 @@ class BestEffortJournal {
   }
 
   record(entry: JournalEntry): void {
-    this.attempt(() => this.journal.record(entry))
+    attempt(() => this.journal.record(entry), this.failed)
   }
 
   /** The bridged version's backup path; null when there is none (no file, or it could not be made). */
   backup(target: string): string | null {
-    return this.attempt(() => this.journal.backup(target)) ?? null
+    return attempt(() => this.journal.backup(target), this.failed) ?? null
   }
 
-  private attempt<T>(write: () => T): T | undefined {
-    try {
-      return write()
-    } catch (error) {
-      this.problem ??= (error as Error).message
-      return undefined
-    }
+  private readonly failed = (error: Error) => {
+    this.problem ??= error.message
+  }
+}
+
+/** What `work` returns, or undefined when it throws (told to `failed`): for the reverter, which has no one to report to. */
+export function attempt<T>(work: () => T, failed?: (error: Error) => void): T | undefined {
+  try {
+    return work()
+  } catch (error) {
+    failed?.(error as Error)
+    return undefined
   }
 }
