@@ -37,28 +37,14 @@ BOOTS=7
 e2e_install_traps
 base_workdir "${E2E_WORKDIR:-$REPO_ROOT/.cache/e2e/live-$SUITE-$$}"
 
-# What this journey adds to the base image: the journey unit, the test tools it uses (strace, ping),
-# and the packages init will install, downloaded into apt's cache the way a local mirror or a proxy
-# would make them fast; the index update and anything missing still go over QEMU's user network.
+# What this journey adds to the fresh server: the journey unit and the test tools it uses (strace, ping).
 prepare_root() {
-  local r="$1" packages
-  # The NIC on DHCP as the Debian installer leaves it: the address init has to move onto xenbr0.
-  printf '\n# The primary network interface\nallow-hotplug %s\niface %s inet dhcp\n' "$UPLINK" "$UPLINK" >>"$r/etc/network/interfaces"
+  local r="$1"
+  base_fresh_server "$r" "$UPLINK" "$WORK/image-apt.log" strace iputils-ping
   install -m 755 "$HERE/guest/xensetup-e2e-live" "$r/usr/local/sbin/xensetup-e2e-live"
   install -m 644 "$HERE/guest/xensetup-e2e-live.service" "$r/etc/systemd/system/xensetup-e2e-live.service"
   mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sfn ../xensetup-e2e-live.service "$r/etc/systemd/system/multi-user.target.wants/xensetup-e2e-live.service"
-  packages="$(node -e 'const p = require(process.argv[1]).packages; console.log([...p.xen, ...p.bridge, ...p.lvm].join(" "))' "$REPO_ROOT/distros/debian.json")"
-  chroot_enter "$r"
-  e2e_on_exit "chroot_leave '$r'"
-  chroot_block_services "$r"
-  chroot_run "$r" apt-get update -q >"$WORK/image-apt.log" 2>&1
-  chroot_run "$r" apt-get install -y -q --no-install-recommends strace iputils-ping >>"$WORK/image-apt.log" 2>&1
-  # shellcheck disable=SC2086  # a list of package names
-  chroot_run "$r" apt-get install -y -q --no-install-recommends --download-only $packages >>"$WORK/image-apt.log" 2>&1
-  chroot_unblock_services "$r"
-  chroot_leave "$r"
-  e2e_log "apt cache of the image: $(find "$r/var/cache/apt/archives" -name '*.deb' | wc -l) packages for: $packages"
 }
 
 # ------------------------------------------------------------------------------

@@ -7,6 +7,8 @@
 #   sudo npm run e2e                  (= bash test/e2e/run.sh)
 #   sudo E2E_MODE=live npm run e2e    the live journey instead (live.sh: init on
 #                                     the running box, reboots, trial boots)
+#   sudo E2E_MODE=fleet npm run e2e   the fleet journey (fleet.sh: the Ansible role over
+#                                     SSH: init, the reboot into Xen, doctor)
 #
 # Environment:
 #   E2E_SUITE=bookworm|trixie   Debian release of the guest (default bookworm)
@@ -42,7 +44,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 case "${E2E_MODE:-root}" in
   root) ;;
   live) exec bash "$HERE/live.sh" ;;
-  *) echo "E2E_MODE must be root or live" >&2; exit 2 ;;
+  fleet) exec bash "$HERE/fleet.sh" ;;
+  *) echo "E2E_MODE must be root, live or fleet" >&2; exit 2 ;;
 esac
 . "$HERE/lib/common.sh"
 . "$HERE/lib/assert.sh"

@@ -18,6 +18,7 @@ import os
 # Where the host role installs the executable when it is not on PATH.
 DEFAULT_DIRS = ['/usr/local/bin', '/usr/local/sbin']
 
+# Documented by the doc fragment xensetup.dom0.target.
 COMMON_OPTIONS = dict(
     executable=dict(type='path'),
     root=dict(type='path', default='/'),

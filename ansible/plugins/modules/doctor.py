@@ -18,16 +18,9 @@ description:
     and their fixes; without it, it never fails on a check, so a play can branch on the data.
 version_added: 0.1.0
 author: xensetup developers
+extends_documentation_fragment:
+  - xensetup.dom0.target
 options:
-  executable:
-    description:
-      - Path of the xensetup executable on the managed host.
-      - Default is C(xensetup) on PATH, or in C(/usr/local/bin).
-    type: path
-  root:
-    description: Directory standing for the target machine, such as a mounted image.
-    type: path
-    default: /
   fail_on:
     description:
       - C(fail) fails the task when a check failed; C(warn) also when one warned.

@@ -22,6 +22,8 @@ description:
   - In check mode nothing is changed (C(--dry-run)); in diff mode the config's diff is shown.
 version_added: 0.1.0
 author: xensetup developers
+extends_documentation_fragment:
+  - xensetup.dom0.target
 options:
   name:
     description: Guest (domain) name.
@@ -32,15 +34,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  executable:
-    description:
-      - Path of the xensetup executable on the managed host.
-      - Default is C(xensetup) on PATH, or in C(/usr/local/bin).
-    type: path
-  root:
-    description: Directory standing for the target machine, such as a mounted image.
-    type: path
-    default: /
   type:
     description: Virtualization mode. Default is hvm with C(iso), pvh with C(kernel) on a CPU with VT-x/AMD-V, else pv.
     type: str

@@ -25,18 +25,9 @@ description:
   - It does not reboot; the C(xensetup.dom0.host) role reboots when C(boot_changed) says so.
 version_added: 0.1.0
 author: xensetup developers
+extends_documentation_fragment:
+  - xensetup.dom0.target
 options:
-  executable:
-    description:
-      - Path of the xensetup executable on the managed host.
-      - Default is C(xensetup) on PATH, or in C(/usr/local/bin).
-    type: path
-  root:
-    description:
-      - Directory standing for the target machine, such as a mounted image (C(--root)). Commands that
-        change it run inside it; the host running the module is not changed.
-    type: path
-    default: /
   dom0_mem:
     description: Fixed dom0 memory, such as C(2048M) or C(4G). Default is 1 GiB + 5% of RAM, at most 8 GiB; required with a C(root) other than C(/).
     type: str

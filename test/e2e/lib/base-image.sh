@@ -76,6 +76,28 @@ base_image_make() {
   base_image_build "$ROOT_DIR" "$ROOT_IMG" "$VG_IMG" "$ISO" "$root_uuid"
 }
 
+# base_fresh_server ROOT UPLINK LOG [PACKAGES...]: a server as the Debian installer leaves it, for the
+# journeys that run init on the booted box: the NIC on DHCP (the address init has to move onto xenbr0),
+# PACKAGES installed, and the packages init will install downloaded into apt's cache, the way a local
+# mirror or a proxy would make them fast (the index update and anything missing still go over QEMU's
+# user network).
+base_fresh_server() {
+  local r="$1" uplink="$2" log="$3" packages
+  shift 3
+  printf '\n# The primary network interface\nallow-hotplug %s\niface %s inet dhcp\n' "$uplink" "$uplink" >>"$r/etc/network/interfaces"
+  packages="$(node -e 'const p = require(process.argv[1]).packages; console.log([...p.xen, ...p.bridge, ...p.lvm].join(" "))' "$REPO_ROOT/distros/debian.json")"
+  chroot_enter "$r"
+  e2e_on_exit "chroot_leave '$r'"
+  chroot_block_services "$r"
+  chroot_run "$r" apt-get update -q >"$log" 2>&1
+  (($# == 0)) || chroot_run "$r" apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1
+  # shellcheck disable=SC2086  # a list of package names
+  chroot_run "$r" apt-get install -y -q --no-install-recommends --download-only $packages >>"$log" 2>&1
+  chroot_unblock_services "$r"
+  chroot_leave "$r"
+  e2e_log "apt cache of the image: $(find "$r/var/cache/apt/archives" -name '*.deb' | wc -l) packages for: $packages"
+}
+
 # base_release_snapshot: XENSETUP_EXE, the run's copy of release/xensetup-linux-x64, or the run stops
 # here: a missing executable, or one older than the sources it is built from (src/, templates/ and
 # distros/, which it carries inside, and the dist scripts), would boot stale code. The copy keeps the release's mtime, and it

@@ -62,14 +62,6 @@ qemu_install_grub_modules() {
   cp /usr/lib/grub/i386-pc/*.mod /usr/lib/grub/i386-pc/*.lst "$1/boot/grub/i386-pc/"
 }
 
-# qemu_boot ISO ROOT_IMG VG_IMG|"" LOG TIMEOUT_S -> return 0 if QEMU exited by
-# itself (guest powered off), 124 on timeout, 125 when the guest kernel panicked
-# (QEMU killed at once: a panicked guest never powers off; QEMU_KILL_ON_PANIC=0
-# leaves it to whatever resets the machine, as Xen does when dom0 dies). QEMU is
-# killed on every exit path of the caller too (cleanup stack).
-# QEMU_FIRMWARE=uefi: ISO is ignored (pass ""); OVMF's code read-only, its variables in
-# ROOT_IMG.OVMF_VARS.fd (made from the template on first boot, kept like a machine's NVRAM), and the
-# root disk first in the boot order (bootindex), so the firmware boots it rather than trying PXE.
 QEMU_PID=""
 qemu_kill() {
   if [[ -n "$QEMU_PID" ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
@@ -80,8 +72,15 @@ qemu_kill() {
   fi
   QEMU_PID=""
 }
-qemu_boot() {
-  local iso="$1" root_img="$2" vg_img="$3" log="$4" timeout_s="$5" rc=0 waited=0 boot=() root_opts=""
+# QEMU_HOSTFWD: QEMU user networking's port forwards (e.g. "hostfwd=tcp:127.0.0.1:2222-:22"), for a
+# harness that reaches the guest over SSH. QEMU_NO_REBOOT=0: a guest reboot restarts the machine in the
+# same QEMU (ansible.builtin.reboot expects that) instead of ending the boot.
+QEMU_HOSTFWD=""
+QEMU_NO_REBOOT=1
+# qemu_start ISO ROOT_IMG VG_IMG|"" LOG: QEMU in the background (QEMU_PID), killed on every exit path of
+# the caller (cleanup stack).
+qemu_start() {
+  local iso="$1" root_img="$2" vg_img="$3" log="$4" boot=() root_opts=""
   if [[ "$QEMU_FIRMWARE" == uefi ]]; then
     [[ -e "$root_img.OVMF_VARS.fd" ]] || cp "$QEMU_OVMF_VARS" "$root_img.OVMF_VARS.fd"
     boot=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$QEMU_OVMF_CODE"
@@ -94,13 +93,13 @@ qemu_boot() {
   local args=(
     -accel tcg -cpu "$QEMU_CPU" -m 2048 -smp 2
     -nographic -serial "file:$log" -monitor none -parallel none
-    -no-reboot
     "${boot[@]}"
     -drive "file=$root_img,format=raw,if=none,id=root,cache=unsafe"
     -device "virtio-blk-pci,drive=root,addr=$QEMU_ROOT_ADDR$root_opts"
-    -netdev user,id=net0
+    -netdev "user,id=net0${QEMU_HOSTFWD:+,$QEMU_HOSTFWD}"
     -device "virtio-net-pci,netdev=net0,addr=$QEMU_NIC_ADDR,mac=$QEMU_NIC_MAC,romfile="
   )
+  [[ "$QEMU_NO_REBOOT" != 1 ]] || args+=(-no-reboot)
   if [[ -n "$vg_img" ]]; then
     args+=(-drive "file=$vg_img,format=raw,if=none,id=vg,cache=unsafe"
            -device "virtio-blk-pci,drive=vg,addr=$QEMU_VG_ADDR")
@@ -109,6 +108,18 @@ qemu_boot() {
   qemu-system-x86_64 "${args[@]}" </dev/null >"$log.qemu-stdout" 2>&1 &
   QEMU_PID=$!
   e2e_on_exit qemu_kill
+}
+# qemu_boot ISO ROOT_IMG VG_IMG|"" LOG TIMEOUT_S -> return 0 if QEMU exited by
+# itself (guest powered off), 124 on timeout, 125 when the guest kernel panicked
+# (QEMU killed at once: a panicked guest never powers off; QEMU_KILL_ON_PANIC=0
+# leaves it to whatever resets the machine, as Xen does when dom0 dies). QEMU is
+# killed on every exit path of the caller too (cleanup stack).
+# QEMU_FIRMWARE=uefi: ISO is ignored (pass ""); OVMF's code read-only, its variables in
+# ROOT_IMG.OVMF_VARS.fd (made from the template on first boot, kept like a machine's NVRAM), and the
+# root disk first in the boot order (bootindex), so the firmware boots it rather than trying PXE.
+qemu_boot() {
+  local log="$4" timeout_s="$5" rc=0 waited=0
+  qemu_start "$1" "$2" "$3" "$log"
   while kill -0 "$QEMU_PID" 2>/dev/null; do
     if [[ "${QEMU_KILL_ON_PANIC:-1}" == 1 ]] && grep -aq 'Kernel panic - not syncing' "$log"; then
       e2e_log "guest kernel panicked after ${waited}s, killing QEMU"
