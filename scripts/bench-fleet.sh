@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fleet benchmark: three Debian 13 roots configured by the xensetup.dom0 collection (its host role,
 # `init --root` from the controller) against a plain Ansible role doing the same steps with stock modules
-# inside each root (bench/fleet/baseline, the community.general.chroot connection). Each round gives
+# inside each root (bench/fleet/baseline, the community.general.chroot connection): packages, the
+# GRUB command line, xl.conf, the bridge stanza and the services, but neither grub.cfg regenerated (a
+# chroot connection has no /proc or /dev for grub-probe) nor the Xen entry made the default, both of
+# which xensetup does; nor the doctor run the collection's role ends with. Each round gives
 # each side three fresh copies of one prepared root and times, with ansible-playbook over all three at
 # once: `--check --diff` on the fresh roots, the first run (converging them, apt included) and a re-run
 # (converged, nothing to do). The sides alternate which goes first; figures are medians, ratios are
@@ -9,7 +12,7 @@
 # measure (a run failed, or a re-run changed something).
 #
 # Usage (root; Debian's ansible package; `npm run dist` first): npm run bench:fleet [-- ROUNDS]
-set -euo pipefail
+set -Eeuo pipefail
 rounds="${1:-3}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$repo/bench/fleet"
@@ -17,6 +20,7 @@ executable="$repo/release/xensetup-linux-x64"
 hosts=(a b c)
 
 fail() { echo "bench:fleet: $*" >&2; exit 2; }
+trap 'fail "a set-up command failed (line $LINENO)"' ERR
 [[ $EUID -eq 0 ]] || fail "run as root (chroots, apt inside the roots)"
 command -v ansible-playbook >/dev/null || fail "install Debian's ansible package"
 [[ -x "$executable" ]] || fail "run \`npm run dist\` first"
@@ -28,7 +32,7 @@ trap cleanup EXIT
 # One prepared root for both sides: python3-apt for the plain role's apt module, and policy-rc.d so
 # that no package script starts a service in a chroot (xensetup's own runs block them anyway).
 template="$work/template"
-bash "$repo/test/lib/debian-root.sh" trixie "$template" 2>/dev/null
+bash "$repo/test/lib/debian-root.sh" trixie "$template" 2>"$work/template.log" || { tail -n 20 "$work/template.log" >&2; fail "cannot make the Debian root"; }
 printf '#!/bin/sh\nexit 101\n' >"$template/usr/sbin/policy-rc.d"
 chmod 755 "$template/usr/sbin/policy-rc.d"
 mount -t proc proc "$template/proc"

@@ -3,6 +3,7 @@ import {displayArgv} from '../host/runner.js'
 import type {Change} from './change.js'
 import {JOURNAL} from './journal.js'
 import {safeText} from '../render/safe-text.js'
+import {hideSecrets} from '../render/secrets.js'
 import type {StepReport} from './step.js'
 
 export type ChangeView =
@@ -29,11 +30,12 @@ export async function viewSteps(reports: StepReport[], target: Host): Promise<St
     if (change.kind === 'link') return {kind: 'link', path: change.path, before: change.before, target: change.target, why: change.why}
     const shown = target.display(change.path)
     const action = change.before === null ? 'create' : change.after === null ? 'remove' : 'modify'
+    const [before, after] = hideSecrets(change.before ?? '', change.after ?? '')
     return {
       kind: 'file',
       path: change.path,
       action,
-      diff: createTwoFilesPatch(change.before === null ? '/dev/null' : shown, change.after === null ? '/dev/null' : shown, change.before ?? '', change.after ?? '', change.before === null ? '' : 'current', 'planned'),
+      diff: createTwoFilesPatch(change.before === null ? '/dev/null' : shown, change.after === null ? '/dev/null' : shown, before, after, change.before === null ? '' : 'current', 'planned'),
       why: change.why,
     }
   }

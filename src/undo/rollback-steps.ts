@@ -10,6 +10,7 @@ import {filesOfPackages, purgePackages, stillInstalled} from './purge-packages.j
 import {removeEmptyVg} from './remove-vg.js'
 import {fileHash} from '../engine/journal.js'
 import {restoreFile, restoreLink} from './restore-file.js'
+import {hideSecrets} from '../render/secrets.js'
 import type {RollbackTarget} from './rollback-choice.js'
 
 export interface RollbackContext {
@@ -106,7 +107,7 @@ function filesStep(runId: string, files: FileEffect[], options: RollbackOptions,
       })
       if (changedSince.length > 0) {
         const {createTwoFilesPatch} = await import('diff')
-        const lost = changedSince.map((change) => (change.kind === 'file' ? createTwoFilesPatch(host.display(change.path), host.display(change.path), change.before ?? '', change.after ?? '', 'now', 'after rollback') : ''))
+        const lost = changedSince.map((change) => (change.kind === 'file' ? createTwoFilesPatch(host.display(change.path), host.display(change.path), ...hideSecrets(change.before ?? '', change.after ?? ''), 'now', 'after rollback') : ''))
         throw new StepRefusal(
           `changed since the run ${runId}, by someone else: ${changedSince.map((change) => host.display((change as {path: string}).path)).join(', ')}; rolling back would lose those changes (shown below): re-run with --force to restore them anyway`,
           lost.join(''),

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {execa} from 'execa'
@@ -29,6 +29,8 @@ interface TaskResult {
 }
 interface PlaybookRun {
   exitCode: number
+  /** everything ansible-playbook printed */
+  output: string
   stats: Record<string, {changed: number; failures: number; ok: number; skipped: number; unreachable: number}>
   /** task name -> host -> result */
   tasks: Record<string, Record<string, TaskResult>>
@@ -57,7 +59,7 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
         tasks[name] = {...tasks[name], ...task.hosts}
       }
     }
-    return {exitCode: out.exitCode ?? -1, stats: doc.stats, tasks}
+    return {exitCode: out.exitCode ?? -1, output: `${out.stdout}\n${out.stderr}`, stats: doc.stats, tasks}
   }
   /** Every path under the root with its type, size, mode and mtime: what a check run must leave alone. */
   const listing = (root: string) => execFileSync('find', [root, '-xdev', '-printf', '%P %y %s %m %T@\n'], {encoding: 'utf8', maxBuffer: 256 << 20}).split('\n').sort()
@@ -91,7 +93,8 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
 
   afterAll(() => {
     if (loop) execFileSync('losetup', ['-d', loop])
-    rmSync(work, {recursive: true, force: true})
+    // Not into a mount a failed run may have left inside a root.
+    execFileSync('rm', ['-rf', '--one-file-system', work])
   })
 
   test('ansible-doc renders each module and the role; init has an option for each of its flags', () => {
@@ -139,8 +142,10 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
       expect(init.changed_steps).toEqual(['packages', 'boot', 'xenfs', 'bridge'])
       expect(init.run).toMatch(/^\d{8}T\d{6}Z-\d+$/)
       expect(readFileSync(path.join(roots[host], 'etc/network/interfaces'), 'utf8')).toMatch(/^iface xenbr0 inet dhcp$/m)
-      // An image is booted by whoever uses it: no reboot, and doctor ran on it.
+      // An image is booted by whoever uses it: no reboot (nor the question whether it runs Xen), and doctor ran on it.
+      expect(run.tasks['Whether the host runs Xen already'][host]).toMatchObject({skipped: true})
       expect(run.tasks['Reboot into Xen'][host]).toMatchObject({skipped: true})
+      expect(run.tasks['The host came back as a Xen dom0'][host]).toMatchObject({skipped: true})
       const doctor = run.tasks['Check the dom0 with doctor'][host] as TaskResult & {by_id: Record<string, {status: string}>; summary: {fail: number}}
       expect(doctor).toMatchObject({changed: false, summary: {fail: 0}})
       expect(doctor.by_id['boot.xen_entry'].status).toBe('pass')
@@ -176,5 +181,21 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
     expect(open).toMatchObject({failed: true, rc: 4})
     expect(open.msg).toMatch(/0\.0\.0\.0.*password.*\(hint: /)
     expect(existsSync(config)).toBe(false)
+  }, 5 * MINUTES)
+
+  test('a VNC password reaches the config (readable by root only), never what Ansible shows, as the guest is created or removed', async () => {
+    const [, host] = FLEET
+    const config = path.join(roots[host], 'etc/xen/web.cfg')
+    const secret = 'Pw8x2Qz'
+    const created = await playbook('guest.yml', [host], '--diff', '-e', 'guest_vnc_listen=0.0.0.0', '-e', `guest_vnc_password=${secret}`)
+    expect(created.tasks['Guest web'][host]).toMatchObject({changed: true})
+    // A PV guest's VNC is its framebuffer: vfb = [ 'vnc=1,vnclisten=...,vncpasswd=...' ]
+    expect(readFileSync(config, 'utf8')).toContain(`,vncpasswd=${secret}' ]`)
+    expect(statSync(config).mode & 0o777).toBe(0o600)
+    expect(created.output).toContain(",vncpasswd=<secret 1>' ]")
+    const removed = await playbook('guest.yml', [host], '--diff', '-e', 'guest_state=absent')
+    expect(removed.tasks['Guest web'][host]).toMatchObject({changed: true})
+    expect(removed.output).toMatch(/-vfb = .*,vncpasswd=<secret 1>' ]/)
+    for (const run of [created, removed]) expect(run.output).not.toContain(secret)
   }, 5 * MINUTES)
 })

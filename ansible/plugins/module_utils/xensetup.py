@@ -78,17 +78,21 @@ def fail_with_error(module, error, rc, command):
 
 def changed_steps(document):
     """Steps that changed the target, or in a dry run would. A run refused at its plan leaves its steps
-    pending: they changed nothing."""
-    done = 'pending' if document.get('mode') == 'dry-run' else 'changed'
-    return [step['id'] for step in document.get('steps', []) if step.get('status') == done]
+    pending: they changed nothing; and a plan with a failed step would apply nothing."""
+    steps = document.get('steps', [])
+    if document.get('mode') == 'dry-run':
+        if any(step.get('status') == 'failed' for step in steps):
+            return []
+        return [step['id'] for step in steps if step.get('status') == 'pending']
+    return [step['id'] for step in steps if step.get('status') == 'changed']
 
 
-def file_diffs(document):
-    """Each planned or made change as an Ansible diff: a file's unified diff as xensetup computed it,
-    a step's commands as the argv lines it runs."""
+def file_diffs(document, changed):
+    """Each planned or made change of the CHANGED steps as an Ansible diff: a file's unified diff as
+    xensetup computed it (passwords hidden), a step's commands as the argv lines it runs."""
     diffs = []
     for step in document.get('steps', []):
-        if step['id'] not in changed_steps(document):
+        if step['id'] not in changed:
             continue
         commands = []
         for change in step.get('changes', []):
@@ -107,9 +111,10 @@ def exit_with_run(module, document, rc, **extra):
     """The task's result from a run document: changed when a step changed (or would), the diffs in diff
     mode, and a failed step or run fails the task with its step's error."""
     steps = document.get('steps', [])
+    changed = changed_steps(document)
     result = dict(
-        changed=bool(changed_steps(document)),
-        changed_steps=changed_steps(document),
+        changed=bool(changed),
+        changed_steps=changed,
         run=document.get('run'),
         result=document.get('result'),
         mode=document.get('mode'),
@@ -119,7 +124,7 @@ def exit_with_run(module, document, rc, **extra):
     )
     result.update(extra)
     if module._diff:
-        result['diff'] = file_diffs(document)
+        result['diff'] = file_diffs(document, changed)
     failed = [step for step in steps if step.get('status') in ('failed', 'interrupted') or step.get('error')]
     if rc != 0 or document.get('result') not in ('ok', 'planned'):
         reasons = ['%s: %s' % (step['id'], step.get('error') or step.get('status')) for step in failed]

@@ -204,6 +204,10 @@ def main():
         mutually_exclusive=[('disk', 'disk_path')],
         supports_check_mode=True,
     )
+    # xensetup would read a name starting with "-" as a flag.
+    if module.params['name'].startswith('-'):
+        module.fail_json(msg='guest name %s starts with "-"' % module.params['name'],
+                         hint='letters, digits, ".", "_" and "-", not first')
     if module.params['state'] == 'present':
         argv = ['guest', 'create', module.params['name'], '--yes'] + flag_args(module, CREATE_FLAGS)
     else:

@@ -125,3 +125,35 @@ describe('resultText', () => {
     expect(text).toContain(`E: ${ESCAPED}`)
   })
 })
+
+describe('passwords in shown diffs', () => {
+  const config = (password: string) => `name = "win"\nvnc = 1\nvnclisten = "10.0.0.5"\nvncpasswd = "${password}"\nvfb = [ 'vnc=1,vnclisten=10.0.0.5,vncpasswd=${password}' ]\n`
+  const diffOf = async (before: string | null, after: string | null) => {
+    root = makeTree()
+    const host = new Host(root)
+    const [view] = await viewSteps([pending('config', [{kind: 'file', path: '/etc/xen/win.cfg', before, after, why: 'test', secret: true}])], host)
+    return (view.changes[0] as {diff: string}).diff
+  }
+
+  test('a new config shows where its password is, never the password', async () => {
+    const diff = await diffOf(null, config('s3cr3t'))
+    expect(diff).not.toContain('s3cr3t')
+    expect(diff).toContain('+vncpasswd = "<secret 1>"')
+    expect(diff).toContain("+vfb = [ 'vnc=1,vnclisten=10.0.0.5,vncpasswd=<secret 1>' ]")
+  })
+
+  test('a changed password is a changed line; a removed config does not show its password either', async () => {
+    const changed = await diffOf(config('old1'), config('new2'))
+    expect(changed).not.toMatch(/old1|new2/)
+    expect(changed).toMatch(/^-vncpasswd = "<secret 1>"$[\s\S]*^\+vncpasswd = "<secret 2>"$/m)
+    const removed = await diffOf(config('old1'), null)
+    expect(removed).not.toContain('old1')
+    expect(removed).toContain('-vncpasswd = "<secret 1>"')
+  })
+
+  test('the same password on both sides is no change', async () => {
+    const diff = await diffOf(config('same'), config('same').replace('name = "win"', 'name = "win2"'))
+    expect(diff).not.toContain('same')
+    expect(diff).not.toMatch(/^[-+]vncpasswd/m)
+  })
+})
