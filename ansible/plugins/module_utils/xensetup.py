@@ -36,11 +36,12 @@ def executable(module):
     return module.get_bin_path('xensetup', required=True, opt_dirs=DEFAULT_DIRS)
 
 
-def flag_args(module, flags):
-    """argv for options given as {option: --flag}: strings and numbers as values, true booleans bare,
-    lists as one comma-separated value (xensetup's --only/--skip take that form)."""
+def flag_args(module, options):
+    """argv for OPTIONS, each the flag of its name (dom0_mem: --dom0-mem): strings and numbers as values,
+    true booleans bare, lists as one comma-separated value (xensetup's --only/--skip take that form)."""
     argv = []
-    for option, flag in flags.items():
+    for option in options:
+        flag = '--' + option.replace('_', '-')
         value = module.params.get(option)
         if value is None or value is False or value == []:
             continue

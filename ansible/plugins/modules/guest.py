@@ -164,13 +164,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.xensetup.dom0.plugins.module_utils.xensetup import (
     COMMON_OPTIONS, exit_with_run, flag_args, run_json)
 
-CREATE_FLAGS = dict(
-    type='--type', memory='--memory', vcpus='--vcpus', disk='--disk', disk_path='--disk-path', vg='--vg',
-    iso='--iso', kernel='--kernel', ramdisk='--ramdisk', extra='--extra', bootloader='--bootloader',
-    bridge='--bridge', mac='--mac', vnc='--vnc', vnc_listen='--vnc-listen', vnc_password='--vnc-password',
-    nested='--nested', hide_hypervisor='--hide-hypervisor', autostart='--autostart', start='--start',
-)
-REMOVE_FLAGS = dict(delete_disk='--delete-disk', vg='--vg')
+# Each is the flag of its name (disk_path: --disk-path).
+CREATE_FLAGS = ['type', 'memory', 'vcpus', 'disk', 'disk_path', 'vg', 'iso', 'kernel', 'ramdisk', 'extra',
+                'bootloader', 'bridge', 'mac', 'vnc', 'vnc_listen', 'vnc_password', 'nested', 'hide_hypervisor',
+                'autostart', 'start']
+REMOVE_FLAGS = ['delete_disk', 'vg']
 
 
 def main():

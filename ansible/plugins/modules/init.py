@@ -144,19 +144,9 @@ from ansible_collections.xensetup.dom0.plugins.module_utils.xensetup import (
 
 STEPS = ['packages', 'boot', 'services', 'xenfs', 'bridge', 'lvm']
 
-FLAGS = dict(
-    dom0_mem='--dom0-mem',
-    dom0_max_vcpus='--dom0-max-vcpus',
-    uplink='--uplink',
-    vg_device='--vg-device',
-    vg_name='--vg-name',
-    force_wipe='--force-wipe',
-    apply_network='--apply-network',
-    revert_after='--revert-after',
-    trial_boot='--trial-boot',
-    only='--only',
-    skip='--skip',
-)
+# Each is the flag of its name (dom0_mem: --dom0-mem).
+FLAGS = ['dom0_mem', 'dom0_max_vcpus', 'uplink', 'vg_device', 'vg_name', 'force_wipe', 'apply_network',
+         'revert_after', 'trial_boot', 'only', 'skip']
 
 
 def main():
