@@ -20,7 +20,7 @@ executable="$repo/release/xensetup-linux-x64"
 hosts=(a b c)
 
 fail() { echo "bench:fleet: $*" >&2; exit 2; }
-trap 'fail "a set-up command failed (line $LINENO)"' ERR
+trap 'fail "line $LINENO: $BASH_COMMAND failed"' ERR
 [[ $EUID -eq 0 ]] || fail "run as root (chroots, apt inside the roots)"
 command -v ansible-playbook >/dev/null || fail "install Debian's ansible package"
 [[ -x "$executable" ]] || fail "run \`npm run dist\` first"

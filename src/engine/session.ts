@@ -11,6 +11,7 @@ import {planText, resultText, type StepView, viewSteps} from './render-plan.js'
 import type {Step, StepReport} from './step.js'
 import {StopSignal} from './stop.js'
 import {safeText} from '../render/safe-text.js'
+import {hideSecretArgs} from '../render/secrets.js'
 import {VERSION} from '../version.js'
 
 export type RunResult = 'planned' | 'ok' | 'failed' | 'cancelled' | 'interrupted'
@@ -97,7 +98,7 @@ export class Session {
     const outer = new ExecaRunner(log, this.stop.signal)
     this.probe = outer
     this.lock = dryRun ? null : new RunLock(target, this.local)
-    this.journal = dryRun ? null : new Journal(target, undefined, {command, args, version: VERSION, root: target.root, pid: process.pid, ...(rollsBack ? {rollsBack} : {})})
+    this.journal = dryRun ? null : new Journal(target, undefined, {command, args: hideSecretArgs(args), version: VERSION, root: target.root, pid: process.pid, ...(rollsBack ? {rollsBack} : {})})
     if (dryRun) this.runner = new RefusingRunner('a dry run runs nothing on the target')
     else if (target.isLive) this.runner = outer
     else this.runner = new ChrootRunner(target, outer, (made) => this.lock?.noteMade(made))

@@ -11,6 +11,7 @@ import {guestCreateSteps} from './steps.js'
 import {hostMemoryMiB, runningDomains, toolstackRunning, xlInfo} from './toolstack.js'
 import {virtCaps} from './virt-caps.js'
 import {readVgForFlags, readVgLayout} from './volume-group.js'
+import {HIDDEN} from '../render/secrets.js'
 
 export interface GuestCreateDocument extends RunDocument {
   guest: GuestSpec | null
@@ -57,5 +58,10 @@ export async function runGuestCreate(
       return {steps: guestCreateSteps(lvmEnv(systemDir)), contextFor}
     },
   })
-  return {...document, guest: spec}
+  return {...document, guest: shown(spec)}
+}
+
+/** The spec as the run's document shows it (the terminal, --json, Ansible's results): the password stays in the config. */
+function shown(spec: GuestSpec | null): GuestSpec | null {
+  return spec?.vnc?.password ? {...spec, vnc: {...spec.vnc, password: HIDDEN}} : spec
 }

@@ -197,5 +197,11 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
     expect(removed.tasks['Guest web'][host]).toMatchObject({changed: true})
     expect(removed.output).toMatch(/-vfb = .*,vncpasswd=<secret 1>' ]/)
     for (const run of [created, removed]) expect(run.output).not.toContain(secret)
+    // Ansible's no_log hides the option's value in what it prints; xensetup's own output and its journal
+    // (which `xensetup history` shows) must not need that.
+    expect(readFileSync(path.join(roots[host], 'var/lib/xensetup/journal.jsonl'), 'utf8')).not.toContain(secret)
+    const direct = execFileSync(releaseExecutable(), ['guest', 'create', 'web', '--root', roots[host], '--yes', '--json', '--dry-run', '--type', 'pv', '--disk-path', '/srv/xen/web.img', '--vnc', '--vnc-listen', '0.0.0.0', '--vnc-password', secret], {encoding: 'utf8'})
+    expect(JSON.parse(direct).guest.vnc).toEqual({listen: '0.0.0.0', password: '<secret>'})
+    expect(direct).not.toContain(secret)
   }, 5 * MINUTES)
 })

@@ -71,7 +71,7 @@ summary:
   type: dict
   sample: {pass: 15, warn: 3, fail: 0, skip: 13, verdict: warnings}
 state:
-  description: What doctor found the host to be, such as C(installed) or C(running).
+  description: What doctor found the host to be, C(bare) (no Xen), C(installed) (not running), C(dom0) or C(domU).
   returned: always
   type: str
 facts:

@@ -202,14 +202,16 @@ def main():
         mutually_exclusive=[('disk', 'disk_path')],
         supports_check_mode=True,
     )
-    # xensetup would read a name starting with "-" as a flag.
-    if module.params['name'].startswith('-'):
-        module.fail_json(msg='guest name %s starts with "-"' % module.params['name'],
-                         hint='letters, digits, ".", "_" and "-", not first')
+    name = module.params['name']
+    # xensetup would take it for a flag; its own rule for names, in its words.
+    if name.startswith('-'):
+        module.fail_json(msg='guest name "%s" is not usable' % name,
+                         hint='use letters, digits, ".", "_" and "-" (at most 63, starting with a letter or digit, '
+                              'not only digits, not Domain-*)')
     if module.params['state'] == 'present':
-        argv = ['guest', 'create', module.params['name'], '--yes'] + flag_args(module, CREATE_FLAGS)
+        argv = ['guest', 'create', name, '--yes'] + flag_args(module, CREATE_FLAGS)
     else:
-        argv = ['guest', 'remove', module.params['name'], '--yes'] + flag_args(module, REMOVE_FLAGS)
+        argv = ['guest', 'remove', name, '--yes'] + flag_args(module, REMOVE_FLAGS)
     if module.check_mode:
         argv.append('--dry-run')
     document, rc = run_json(module, argv)
