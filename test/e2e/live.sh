@@ -17,12 +17,7 @@ shopt -s inherit_errexit
 # shellcheck source-path=SCRIPTDIR
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-. "$HERE/lib/common.sh"
-. "$HERE/lib/assert.sh"
-. "$HERE/lib/disk-image.sh"
-. "$HERE/lib/chroot.sh"
-. "$HERE/lib/qemu.sh"
-. "$HERE/lib/base-image.sh"
+. "$HERE/lib/boot-lab.sh"
 . "$HERE/lib/dom0-checks.sh"
 
 SUITE="${E2E_SUITE:-bookworm}"

@@ -47,13 +47,8 @@ case "${E2E_MODE:-root}" in
   fleet) exec bash "$HERE/fleet.sh" ;;
   *) echo "E2E_MODE must be root, live or fleet" >&2; exit 2 ;;
 esac
-. "$HERE/lib/common.sh"
-. "$HERE/lib/assert.sh"
-. "$HERE/lib/disk-image.sh"
-. "$HERE/lib/chroot.sh"
-. "$HERE/lib/qemu.sh"
+. "$HERE/lib/boot-lab.sh"
 . "$HERE/lib/guest-initrd.sh"
-. "$HERE/lib/base-image.sh"
 . "$HERE/lib/dom0-checks.sh"
 . "$HERE/lib/network-stack.sh"
 

@@ -166,7 +166,7 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
     expect(run.tasks['Make the host a Xen dom0'][FLEET[0]]).toMatchObject({changed: false, result: 'ok', changed_steps: []})
   }, 5 * MINUTES)
 
-  test('guest module: created once, a check run of its removal leaves it, removed; VNC open to the network without a password is refused', async () => {
+  test('guest module: created once, a check run of its removal leaves it, removed; VNC open to the network without a password and a name starting with "-" are refused', async () => {
     const [host] = FLEET
     const config = path.join(roots[host], 'etc/xen/web.cfg')
     const guest = async (...extra: string[]) => (await playbook('guest.yml', [host], ...extra)).tasks['Guest web'][host]
@@ -181,6 +181,10 @@ whenRoot('the xensetup.dom0 Ansible collection against real Debian 13 roots (ans
     expect(open).toMatchObject({failed: true, rc: 4})
     expect(open.msg).toMatch(/0\.0\.0\.0.*password.*\(hint: /)
     expect(existsSync(config)).toBe(false)
+    // A name xensetup would take for a flag reaches it as a name, and its own rule refuses it.
+    const dashed = await guest('-e', 'guest_name=-web')
+    expect(dashed).toMatchObject({failed: true, rc: 2})
+    expect(dashed.msg).toMatch(/^guest name "-web" is not usable \(hint: use letters, digits/)
   }, 5 * MINUTES)
 
   test('a VNC password reaches the config (readable by root only), never what Ansible shows, as the guest is created or removed', async () => {

@@ -16,7 +16,7 @@ import json
 import os
 
 # Where the host role installs the executable when it is not on PATH.
-DEFAULT_DIRS = ['/usr/local/bin', '/usr/local/sbin']
+DEFAULT_DIRS = ['/usr/local/bin']
 
 # Documented by the doc fragment xensetup.dom0.target.
 COMMON_OPTIONS = dict(
@@ -37,8 +37,9 @@ def executable(module):
 
 
 def flag_args(module, options):
-    """argv for OPTIONS, each the flag of its name (dom0_mem: --dom0-mem): strings and numbers as values,
-    true booleans bare, lists as one comma-separated value (xensetup's --only/--skip take that form)."""
+    """argv for OPTIONS (names, or the spec that holds them), each the flag of its name (dom0_mem:
+    --dom0-mem): strings and numbers as values, true booleans bare, lists as one comma-separated value
+    (xensetup's --only/--skip take that form)."""
     argv = []
     for option in options:
         flag = '--' + option.replace('_', '-')
@@ -54,10 +55,13 @@ def flag_args(module, options):
     return argv
 
 
-def run_json(module, argv):
-    """Run xensetup ARGV --json --root ROOT; the parsed document and the exit code. Output that is no
-    JSON document fails the task with what xensetup printed."""
+def run_json(module, argv, name=None):
+    """Run xensetup ARGV --json --root ROOT [NAME]; the parsed document and the exit code. Output that is
+    no JSON document fails the task with what xensetup printed. A NAME that starts with "-" comes after
+    "--", so xensetup judges it by its rule for names rather than as a flag."""
     command = [executable(module)] + argv + ['--json', '--root', module.params['root']]
+    if name is not None:
+        command += ['--', name] if name.startswith('-') else [name]
     rc, out, err = module.run_command(command, environ_update={'NO_COLOR': '1'})
     try:
         document = json.loads(out)

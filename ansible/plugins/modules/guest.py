@@ -164,11 +164,31 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.xensetup.dom0.plugins.module_utils.xensetup import (
     COMMON_OPTIONS, exit_with_run, flag_args, run_json)
 
-# Each is the flag of its name (disk_path: --disk-path).
-CREATE_FLAGS = ['type', 'memory', 'vcpus', 'disk', 'disk_path', 'vg', 'iso', 'kernel', 'ramdisk', 'extra',
-                'bootloader', 'bridge', 'mac', 'vnc', 'vnc_listen', 'vnc_password', 'nested', 'hide_hypervisor',
-                'autostart', 'start']
-REMOVE_FLAGS = ['delete_disk', 'vg']
+# guest create's options, each the flag of its name (disk_path: --disk-path).
+CREATE_OPTIONS = dict(
+    type=dict(type='str', choices=['pv', 'pvh', 'hvm']),
+    memory=dict(type='str'),
+    vcpus=dict(type='int'),
+    disk=dict(type='str'),
+    disk_path=dict(type='str'),
+    vg=dict(type='str'),
+    iso=dict(type='str'),
+    kernel=dict(type='str'),
+    ramdisk=dict(type='str'),
+    extra=dict(type='str'),
+    bootloader=dict(type='str', choices=['pygrub', 'pvgrub2']),
+    bridge=dict(type='str'),
+    mac=dict(type='str'),
+    vnc=dict(type='bool', default=False),
+    vnc_listen=dict(type='str'),
+    vnc_password=dict(type='str', no_log=True),
+    nested=dict(type='bool', default=False),
+    hide_hypervisor=dict(type='bool', default=False),
+    autostart=dict(type='bool', default=False),
+    start=dict(type='bool', default=False),
+)
+# guest remove's (vg is also create's).
+REMOVE_OPTIONS = ['delete_disk', 'vg']
 
 
 def main():
@@ -177,44 +197,19 @@ def main():
             COMMON_OPTIONS,
             name=dict(type='str', required=True),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
-            type=dict(type='str', choices=['pv', 'pvh', 'hvm']),
-            memory=dict(type='str'),
-            vcpus=dict(type='int'),
-            disk=dict(type='str'),
-            disk_path=dict(type='str'),
-            vg=dict(type='str'),
-            iso=dict(type='str'),
-            kernel=dict(type='str'),
-            ramdisk=dict(type='str'),
-            extra=dict(type='str'),
-            bootloader=dict(type='str', choices=['pygrub', 'pvgrub2']),
-            bridge=dict(type='str'),
-            mac=dict(type='str'),
-            vnc=dict(type='bool', default=False),
-            vnc_listen=dict(type='str'),
-            vnc_password=dict(type='str', no_log=True),
-            nested=dict(type='bool', default=False),
-            hide_hypervisor=dict(type='bool', default=False),
-            autostart=dict(type='bool', default=False),
-            start=dict(type='bool', default=False),
             delete_disk=dict(type='bool', default=False),
+            **CREATE_OPTIONS
         ),
         mutually_exclusive=[('disk', 'disk_path')],
         supports_check_mode=True,
     )
-    name = module.params['name']
-    # xensetup would take it for a flag; its own rule for names, in its words.
-    if name.startswith('-'):
-        module.fail_json(msg='guest name "%s" is not usable' % name,
-                         hint='use letters, digits, ".", "_" and "-" (at most 63, starting with a letter or digit, '
-                              'not only digits, not Domain-*)')
     if module.params['state'] == 'present':
-        argv = ['guest', 'create', name, '--yes'] + flag_args(module, CREATE_FLAGS)
+        argv = ['guest', 'create', '--yes'] + flag_args(module, CREATE_OPTIONS)
     else:
-        argv = ['guest', 'remove', name, '--yes'] + flag_args(module, REMOVE_FLAGS)
+        argv = ['guest', 'remove', '--yes'] + flag_args(module, REMOVE_OPTIONS)
     if module.check_mode:
         argv.append('--dry-run')
-    document, rc = run_json(module, argv)
+    document, rc = run_json(module, argv, module.params['name'])
     extra = dict(guest=document['guest']) if 'guest' in document else {}
     exit_with_run(module, document, rc, **extra)
 

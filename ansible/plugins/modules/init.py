@@ -144,31 +144,29 @@ from ansible_collections.xensetup.dom0.plugins.module_utils.xensetup import (
 
 STEPS = ['packages', 'boot', 'services', 'xenfs', 'bridge', 'lvm']
 
-# Each is the flag of its name (dom0_mem: --dom0-mem).
-FLAGS = ['dom0_mem', 'dom0_max_vcpus', 'uplink', 'vg_device', 'vg_name', 'force_wipe', 'apply_network',
-         'revert_after', 'trial_boot', 'only', 'skip']
+# init's options, each the flag of its name (dom0_mem: --dom0-mem).
+INIT_OPTIONS = dict(
+    dom0_mem=dict(type='str'),
+    dom0_max_vcpus=dict(type='str'),
+    uplink=dict(type='str'),
+    vg_device=dict(type='str'),
+    vg_name=dict(type='str'),
+    force_wipe=dict(type='bool', default=False),
+    apply_network=dict(type='bool', default=False),
+    revert_after=dict(type='int'),
+    trial_boot=dict(type='bool', default=False),
+    only=dict(type='list', elements='str', choices=STEPS),
+    skip=dict(type='list', elements='str', choices=STEPS),
+)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            COMMON_OPTIONS,
-            dom0_mem=dict(type='str'),
-            dom0_max_vcpus=dict(type='str'),
-            uplink=dict(type='str'),
-            vg_device=dict(type='str'),
-            vg_name=dict(type='str'),
-            force_wipe=dict(type='bool', default=False),
-            apply_network=dict(type='bool', default=False),
-            revert_after=dict(type='int'),
-            trial_boot=dict(type='bool', default=False),
-            only=dict(type='list', elements='str', choices=STEPS),
-            skip=dict(type='list', elements='str', choices=STEPS),
-        ),
+        argument_spec=dict(COMMON_OPTIONS, **INIT_OPTIONS),
         mutually_exclusive=[('only', 'skip')],
         supports_check_mode=True,
     )
-    argv = ['init', '--yes'] + flag_args(module, FLAGS)
+    argv = ['init', '--yes'] + flag_args(module, INIT_OPTIONS)
     if module.check_mode:
         argv.append('--dry-run')
     document, rc = run_json(module, argv)
